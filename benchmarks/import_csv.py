@@ -1,0 +1,81 @@
+"""Import a large CSV into an empty workspace, then again with half the values changed.
+
+    python benchmarks/import_csv.py [--rows 1000000] [--pg URL]
+
+Prints rows/s, wall time and peak memory for both runs (SQLite, and PostgreSQL when reachable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from pgschema import DEFAULT_PG, temp_schema
+
+from leadbridge.demo.people import generate_people
+from leadbridge.importing import ImportOptions, run_import
+from leadbridge.workspace import Workspace
+
+COLUMNS = ["First Name", "Last Name", "Email", "Company", "Title", "Phone", "City", "State", "Postal Code",
+           "Country", "utm_source", "utm_medium", "Notes"]
+KEYS = ["first_name", "last_name", "email", "company", "title", "phone", "city", "state", "postal_code",
+        "country", "utm_source", "utm_medium"]
+
+
+def write_file(path: Path, rows: int, changed: float, seed: int) -> None:
+    rnd = random.Random(seed)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(COLUMNS)
+        for i, p in enumerate(generate_people(rows, seed=3)):
+            cells = [p.get(k) or "" for k in KEYS]
+            cells[2] = f"b{i}-{cells[2]}"
+            note = f"imported note {i} " + "lorem ipsum dolor sit amet " * 2
+            if rnd.random() < changed:
+                cells[4] = cells[4] + " II"
+                note += "changed"
+            w.writerow([*cells, note])
+
+
+def run(url: str | None, root: Path, files: list[Path]) -> None:
+    ws = Workspace.init(root, database_url=url, force=True)
+    for label, f in zip(("empty workspace", "again, ~50% changed"), files):
+        start = time.perf_counter()
+        rep = run_import(ws, f, ImportOptions(list_name=f.stem, rejects=root / "rejects.csv"))
+        t = time.perf_counter() - start
+        assert rep.balanced
+        print(f"  {label:<22} {rep.rows_read / t:>9,.0f} rows/s  {t:6.1f} s  "
+              f"(created {rep.created:,}, updated {rep.updated:,}, unchanged {rep.unchanged:,}, rejected {rep.rejected:,})",
+              flush=True)
+    ws.close()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--pg", default=DEFAULT_PG)
+    ap.add_argument("--no-pg", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpd = Path(tmp)
+        first, second = tmpd / "list.csv", tmpd / "list2.csv"
+        write_file(first, args.rows, 0.0, 1)
+        write_file(second, args.rows, 0.5, 2)
+        print(f"{args.rows:,} rows, {first.stat().st_size / 1e6:,.0f} MB")
+        print("sqlite:")
+        run(None, tmpd / "sqlite", [first, second])
+        if not args.no_pg:
+            with temp_schema(args.pg) as url:
+                if url:
+                    print("postgresql:")
+                    run(url, tmpd / "pg", [first, second])
+    print(f"peak memory: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

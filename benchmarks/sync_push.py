@@ -1,0 +1,98 @@
+"""Sync to the sandbox: 100k changed people pushed (collections vs bulk), and write→CRM latency.
+
+    python benchmarks/sync_push.py [--people 100000] [--latency-samples 50]
+
+Prints API calls, wall time and local CPU per record for each path, then p50/p95 latency
+from a write to the record being in the CRM with a worker running at a 1 s interval.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from leadbridge.model import Change, SourceKind
+from leadbridge.sandbox import SandboxServer
+from leadbridge.store import outbox
+from leadbridge.sync.connection import connect_sandbox
+from leadbridge.sync.engine import connect, run_cycle
+from leadbridge.workspace import Workspace
+
+
+def cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def push_all(people: int, bulk: bool, tmp: Path) -> None:
+    ws = Workspace.init(tmp / ("bulk" if bulk else "coll"))
+    with SandboxServer(tmp / ("sb-bulk" if bulk else "sb-coll")) as srv:
+        srv.write_env(tmp / "sandbox.env")
+        connect_sandbox(ws, tmp / "sandbox.env")
+        ws.config.sync.bulk_threshold = 2000 if bulk else 10**9
+        ws.config.sync.claim_size = people
+        ws.write([Change({"email": f"p{i}@example.com", "first_name": f"F{i}", "last_name": f"L{i}",
+                          "company": f"Co{i % 97}", "country": "Germany", "title": "Engineer"})
+                  for i in range(people)], SourceKind.LIST_IMPORT)
+        crm = connect(ws)
+        calls0, cpu0, t0 = crm.api_calls, cpu(), time.perf_counter()
+        while outbox.backlog(ws.db, "person").get("pending"):
+            run_cycle(ws, crm, do_pull=False)
+        wall, used = time.perf_counter() - t0, cpu() - cpu0
+        assert len(srv.org.store.table("Lead")) == people
+        # the sandbox runs in this process: its CPU is included, so this is an upper bound for leadbridge alone
+        print(f"{'bulk' if bulk else 'collections':<12} {people:,} people: {crm.api_calls - calls0:,} API calls, "
+              f"{wall:.1f} s, {used / people * 1e6:,.0f} µs CPU/record (leadbridge + sandbox)", flush=True)
+    ws.close()
+
+
+def latency(samples: int, tmp: Path) -> None:
+    ws = Workspace.init(tmp / "lat")
+    with SandboxServer(tmp / "sb-lat") as srv:
+        srv.write_env(tmp / "sandbox.env")
+        connect_sandbox(ws, tmp / "sandbox.env")
+        stop = threading.Event()
+        worker_ws = Workspace.open(ws.root)
+
+        def worker() -> None:
+            crm = connect(worker_ws)
+            while not stop.is_set():
+                t = time.monotonic()
+                run_cycle(worker_ws, crm, do_pull=False)
+                stop.wait(max(0.0, 1.0 - (time.monotonic() - t)))
+        th = threading.Thread(target=worker, daemon=True)
+        th.start()
+        waits = []
+        for i in range(samples):
+            t0 = time.monotonic()
+            pid = ws.write([Change({"email": f"lat{i}@example.com", "last_name": "L", "company": "C"})],
+                           SourceKind.FORM).items[0].id
+            while not srv.org.find_external("Lead", "Leadbridge_Id__c", str(pid)):
+                time.sleep(0.01)
+            waits.append(time.monotonic() - t0)
+            time.sleep(0.137)  # writes arrive at random points of the worker's cycle
+        stop.set()
+        th.join()
+        q = statistics.quantiles(waits, n=20)
+        print(f"latency write → CRM (worker interval 1 s, {samples} samples): p50 {statistics.median(waits):.2f} s, "
+              f"p95 {q[18]:.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--people", type=int, default=100_000)
+    ap.add_argument("--latency-samples", type=int, default=50)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        push_all(args.people, False, Path(tmp))
+        push_all(args.people, True, Path(tmp))
+        latency(args.latency_samples, Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Bulk API 2.0 ingest: one job per call, results matched back to the records by position key."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from typing import TYPE_CHECKING, Any
+
+from leadbridge.crm.protocol import ErrorDetail, SaveResult
+from leadbridge.errors import CrmTransientError
+
+if TYPE_CHECKING:
+    from leadbridge.crm.salesforce.connector import SalesforceConnector
+
+POLL_SECONDS = 0.5
+MAX_WAIT = 600
+
+
+def ingest(conn: "SalesforceConnector", obj: str, records: list[dict[str, Any]], external_id: str | None
+           ) -> list[SaveResult]:
+    """Upsert (by external id) or update (by Id) through one Bulk 2.0 job; a result per record, in order."""
+    key = external_id or "Id"
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for r in records:
+        w.writerow(["#N/A" if r.get(c) is None and c in r else _cell(r.get(c)) for c in columns])
+    job = conn._rest("POST", "jobs/ingest", json={
+        "object": obj, "operation": "upsert" if external_id else "update", "contentType": "CSV",
+        "lineEnding": "LF", **({"externalIdFieldName": external_id} if external_id else {})})
+    job_id = job["id"]
+    conn._rest("PUT", f"jobs/ingest/{job_id}/batches", data=buf.getvalue().encode("utf-8"),
+               headers={"Content-Type": "text/csv"})
+    conn._rest("PATCH", f"jobs/ingest/{job_id}", json={"state": "UploadComplete"})
+    waited = 0.0
+    while True:
+        state = conn._rest("GET", f"jobs/ingest/{job_id}")["state"]
+        if state in ("JobComplete", "Failed", "Aborted"):
+            break
+        if waited > MAX_WAIT:
+            raise CrmTransientError(f"bulk job {job_id} still {state} after {MAX_WAIT}s", code="TIMEOUT")
+        time.sleep(POLL_SECONDS)
+        waited += POLL_SECONDS
+    by_key: dict[str, SaveResult] = {}
+    for row in _csv(conn._rest("GET", f"jobs/ingest/{job_id}/successfulResults/")):
+        by_key[row.get(key, "")] = SaveResult(True, row.get("sf__Id"), row.get("sf__Created") == "true")
+    for row in _csv(conn._rest("GET", f"jobs/ingest/{job_id}/failedResults/")):
+        code, _, rest = (row.get("sf__Error") or "UNKNOWN:").partition(":")
+        message, _, fields = rest.rpartition(":") if rest.count(":") else (rest, "", "")
+        by_key[row.get(key, "")] = SaveResult(False, row.get("sf__Id") or None, False,
+                                              [ErrorDetail(code, message or rest, tuple(f for f in fields.split(";") if f))])
+    missing = SaveResult(False, None, False, [ErrorDetail("UNPROCESSED", "the bulk job did not process this record")])
+    return [by_key.get(str(r.get(key)), missing) for r in records]
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return "" if v is None else str(v)
+
+
+def _csv(text: Any) -> list[dict[str, str]]:
+    if not text or not isinstance(text, str):
+        return []
+    return list(csv.DictReader(io.StringIO(text)))

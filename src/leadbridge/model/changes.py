@@ -1,0 +1,111 @@
+"""A change to write, the source it comes from, and what became of it."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+class SourceKind(str, enum.Enum):
+    """Where a change comes from; field policies and blocked_sources refer to these."""
+
+    LIST_IMPORT = "list_import"
+    FORM = "form"
+    API = "api"
+    UI = "ui"
+    CRM = "crm"
+    MERGE = "merge"
+    STANDARDS = "standards"
+    ROUTING = "routing"
+    SOURCING = "sourcing"
+    HYGIENE = "hygiene"
+    DEMO = "demo"
+    SYSTEM = "system"
+
+    @property
+    def is_crm(self) -> bool:
+        return self is SourceKind.CRM
+
+
+@dataclass(frozen=True)
+class Source:
+    """Who wrote a batch: a kind, an optional detail (list name, rule name) and an actor."""
+
+    kind: SourceKind
+    detail: str | None = None
+    actor: str | None = None
+
+    @classmethod
+    def of(cls, value: "Source | SourceKind | str", detail: str | None = None) -> "Source":
+        if isinstance(value, Source):
+            return value
+        return cls(SourceKind(value), detail)
+
+    def __str__(self) -> str:
+        return f"{self.kind.value}:{self.detail}" if self.detail else self.kind.value
+
+
+@dataclass
+class Change:
+    """New values for one record, and how to find it.
+
+    Identity is tried in order: `id`, then (`crm_object`, `crm_id`) through the
+    crosswalk, then the object's match key computed from `values` (or `match`).
+    `occurred_at` is when the change happened at its source (for latest_wins).
+    """
+
+    values: dict[str, Any]
+    id: int | None = None
+    crm_id: str | None = None
+    crm_object: str | None = None
+    match: dict[str, Any] | None = None
+    occurred_at: datetime | None = None
+    create: bool = True
+    ref: Any = None
+
+
+class Outcome(str, enum.Enum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REJECTED = "rejected"
+    NOT_FOUND = "not_found"
+
+
+@dataclass
+class ItemResult:
+    """What the write path did with one Change."""
+
+    ref: Any
+    outcome: Outcome
+    id: int | None = None
+    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    reasons: list[str] = field(default_factory=list)
+    ignored: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    pushed: tuple[str, ...] = ()
+
+
+@dataclass
+class WriteResult:
+    """Results of one `Workspace.write` call, in the order of the changes."""
+
+    items: list[ItemResult] = field(default_factory=list)
+    skipped: bool = False
+    stored: Any = None
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for i in self.items if i.outcome is outcome)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {o.value: self.count(o) for o in Outcome}
+
+    @property
+    def ids(self) -> list[int | None]:
+        return [i.id for i in self.items]
+
+    def extend(self, other: "WriteResult") -> None:
+        self.items.extend(other.items)

@@ -1,0 +1,164 @@
+"""SandboxServer: the sandbox CRM on 127.0.0.1 (HTTPS by default), in a thread or in the foreground."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from leadbridge.errors import SandboxError
+from leadbridge.sandbox.auth import Sessions
+from leadbridge.sandbox.config import SandboxConfig
+from leadbridge.sandbox.faults import Faults
+from leadbridge.sandbox.middleware import DroppedConnection
+from leadbridge.sandbox.org import Org
+from leadbridge.sandbox.tls import ensure_certificates
+
+HOST = "127.0.0.1"
+
+
+class _QuietDrops(logging.Filter):
+    """Injected connection drops are the point, not an error worth a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+class SandboxServer:
+    """A running sandbox: `start()`, then `instance_url`, `ca_bundle`, the credentials, `env()`, `stop()`."""
+
+    def __init__(self, data_dir: Path, port: int = 0, https: bool = True, faults: str | None = None,
+                 seed: int | None = None, config: SandboxConfig | None = None):
+        self.data_dir = Path(data_dir)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.config = config or SandboxConfig()
+        self.port = port or _free_port()
+        self.https = https
+        self.org = Org(self.data_dir, self.config)
+        self.sessions = Sessions(self.config)
+        self.faults = Faults(faults if faults is not None else self.config.faults,
+                             seed if seed is not None else self.config.seed)
+        self.ca_bundle: str | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- what clients need --------------------------------------------------------------------
+
+    @property
+    def instance_url(self) -> str:
+        return f"{'https' if self.https else 'http'}://{HOST}:{self.port}"
+
+    @property
+    def username(self) -> str:
+        return self.config.username
+
+    @property
+    def password(self) -> str:
+        return self.config.password
+
+    @property
+    def client_id(self) -> str:
+        return self.config.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.config.client_secret
+
+    def env(self) -> dict[str, str]:
+        return {"SANDBOX_INSTANCE_URL": self.instance_url, "SANDBOX_CA_BUNDLE": self.ca_bundle or "",
+                "SANDBOX_USERNAME": self.username, "SANDBOX_PASSWORD": self.password,
+                "SANDBOX_CLIENT_ID": self.client_id, "SANDBOX_CLIENT_SECRET": self.client_secret}
+
+    def write_env(self, path: Path) -> None:
+        tmp = Path(path).with_suffix(".tmp")
+        tmp.write_text("".join(f"{k}={v}\n" for k, v in self.env().items()), encoding="utf-8")
+        tmp.replace(path)  # appears complete, never half-written
+
+    # -- running ------------------------------------------------------------------------------
+
+    def _uvicorn(self) -> uvicorn.Server:
+        from leadbridge.sandbox.app import build_app
+        kw: dict[str, Any] = {}
+        if self.https:
+            ca, cert, key = ensure_certificates(self.data_dir)
+            self.ca_bundle = str(ca)
+            kw = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+        cfg = uvicorn.Config(build_app(self), host=HOST, port=self.port, log_level="warning", access_log=False,
+                             timeout_keep_alive=30, **kw)
+        return uvicorn.Server(cfg)
+
+    def start(self) -> "SandboxServer":
+        """Serve in a background thread; returns once the port accepts connections."""
+        self._server = self._uvicorn()
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._server.run, name="sandbox", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise SandboxError(f"the sandbox did not start on port {self.port}",
+                                   hint="is the port taken? try --port 0 for a free one")
+            time.sleep(0.02)
+        return self
+
+    def serve_forever(self, env_file: Path | None = None, on_ready: Any = None) -> None:
+        """Serve in the foreground (CLI); writes `env_file` once ready."""
+        self._server = self._uvicorn()
+
+        async def ready_hook() -> None:
+            while not self._server.started:
+                import asyncio
+                await asyncio.sleep(0.02)
+            if env_file:
+                self.write_env(env_file)
+            if on_ready:
+                on_ready(self)
+        import asyncio
+
+        async def main() -> None:
+            await asyncio.gather(self._server.serve(), ready_hook())
+        asyncio.run(main())
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.should_exit = True
+        if self._thread:
+            self._thread.join(timeout=10)
+        self.org.store.close()
+
+    def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def reset(data_dir: Path) -> None:
+    """Remove every record (keeps the TLS certificates so clients keep trusting the CA)."""
+    db = Path(data_dir) / "sandbox.db"
+    for suffix in ("", "-wal", "-shm"):
+        p = Path(str(db) + suffix)
+        if p.exists():
+            p.unlink()
+    if not Path(data_dir).exists():
+        raise SandboxError(f"no sandbox data in {data_dir}")
+
+
+def remove_everything(data_dir: Path) -> None:
+    shutil.rmtree(data_dir, ignore_errors=True)

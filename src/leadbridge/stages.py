@@ -1,0 +1,16 @@
+"""The write stages plugged into every workspace's write path, in order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from leadbridge.writepath import WriteStage
+
+if TYPE_CHECKING:
+    from leadbridge.workspace import Workspace
+
+
+def default_stages(ws: "Workspace") -> list[WriteStage]:
+    """normalize + validate (standards) → rules acting on entry (filled in as those areas land)."""
+    from leadbridge.standards.stage import StandardsStage
+    return [StandardsStage(ws.config.standards)]

@@ -1,0 +1,36 @@
+"""Import runs: one row per import of a file, so an interrupted import can be resumed."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+
+from leadbridge.store.database import Database
+from leadbridge.store.records import row_dict
+
+
+def start(db: Database, file_name: str, sha: str, list_name: str | None) -> int:
+    t = db.table("import_run")
+    with db.atomic() as conn:
+        return conn.execute(t.insert().values(
+            file_name=file_name, file_sha256=sha, list_name=list_name, status="running",
+            started_at=datetime.now(timezone.utc)).returning(t.c.id)).scalar_one()
+
+
+def unfinished(db: Database, sha: str) -> dict[str, Any] | None:
+    """The latest import of this file content that did not finish."""
+    t = db.table("import_run")
+    with db.engine.connect() as conn:
+        row = conn.execute(sa.select(t).where(t.c.file_sha256 == sha, t.c.status != "done")
+                           .order_by(t.c.id.desc()).limit(1)).mappings().first()
+    return row_dict(row) if row else None
+
+
+def finish(db: Database, run_id: int, status: str, report: dict[str, Any]) -> None:
+    t = db.table("import_run")
+    with db.atomic() as conn:
+        conn.execute(t.update().where(t.c.id == run_id).values(
+            status=status, finished_at=datetime.now(timezone.utc), report=json.dumps(report, default=str)))

@@ -1,0 +1,96 @@
+"""Aggregate reads for audits and reports: filled counts, value distributions, duplicate groups."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterator, Sequence
+
+import sqlalchemy as sa
+
+from leadbridge.store.database import Database
+
+
+def _live(t: sa.Table) -> sa.ColumnElement[bool]:
+    return t.c.merged_into_id.is_(None) if "merged_into_id" in t.c else sa.true()
+
+
+def filled_counts(db: Database, obj: str, fields: Sequence[str]) -> tuple[int, dict[str, int]]:
+    """(records, {field: records where the field is not empty}) in one scan."""
+    t = db.object_table(obj)
+    cols = [sa.func.count().label("_n")]
+    for f in fields:
+        c = t.c[f]
+        filled = sa.and_(c.isnot(None), sa.func.trim(sa.cast(c, sa.Text)) != "")
+        cols.append(sa.func.sum(sa.case((filled, 1), else_=0)).label(f))
+    with db.engine.connect() as conn:
+        row = conn.execute(sa.select(*cols).where(_live(t))).mappings().one()
+    return row["_n"], {f: int(row[f] or 0) for f in fields}
+
+
+def value_counts(db: Database, obj: str, field: str, limit: int | None = None) -> list[tuple[Any, int]]:
+    t = db.object_table(obj)
+    n = sa.func.count().label("n")
+    stmt = sa.select(t.c[field], n).where(_live(t), t.c[field].isnot(None)).group_by(t.c[field]).order_by(n.desc())
+    if limit:
+        stmt = stmt.limit(limit)
+    with db.engine.connect() as conn:
+        return [(v, c) for v, c in conn.execute(stmt)]
+
+
+def contains_counts(db: Database, obj: str, field: str, needles: Sequence[str]) -> dict[str, int]:
+    """For each needle, how many records' `field` contains it (one scan for all needles)."""
+    t = db.object_table(obj)
+    if not needles:
+        return {}
+    cols = [sa.func.sum(sa.case((t.c[field].like(f"%{n}%"), 1), else_=0)).label(f"n{i}") for i, n in enumerate(needles)]
+    with db.engine.connect() as conn:
+        row = conn.execute(sa.select(*cols).where(_live(t), t.c[field].isnot(None))).one()
+    return {n: int(v or 0) for n, v in zip(needles, row)}
+
+
+def count_where(db: Database, obj: str, cond_builder) -> int:
+    t = db.object_table(obj)
+    with db.engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).where(_live(t), cond_builder(t))).scalar_one()
+
+
+def duplicate_surplus(db: Database, obj: str, columns: Sequence[str], lower: bool = True) -> tuple[int, int]:
+    """(groups with more than one record, records beyond the first in each) by equal `columns`."""
+    t = db.object_table(obj)
+    keys = [sa.func.lower(t.c[c]) if lower else t.c[c] for c in columns]
+    inner = (sa.select(sa.func.count().label("n")).where(_live(t), *(t.c[c].isnot(None) for c in columns))
+             .group_by(*keys).having(sa.func.count() > 1).subquery())
+    with db.engine.connect() as conn:
+        groups, surplus = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(inner.c.n - 1), 0))).one()
+    return int(groups), int(surplus)
+
+
+def longer_than(db: Database, obj: str, limits: dict[str, int]) -> dict[str, int]:
+    t = db.object_table(obj)
+    cols = [sa.func.sum(sa.case((sa.func.length(t.c[f]) > n, 1), else_=0)).label(f) for f, n in limits.items()]
+    with db.engine.connect() as conn:
+        row = conn.execute(sa.select(*cols).where(_live(t))).mappings().one()
+    return {f: int(row[f] or 0) for f in limits}
+
+
+def activity_buckets(db: Database, obj: str, field: str, now: datetime, days: Sequence[int]) -> dict[str, int]:
+    """Records whose `field` is older than each of `days` (and never set)."""
+    from datetime import timedelta
+    t = db.object_table(obj)
+    c = t.c[field]
+    cols = [sa.func.sum(sa.case((c < (now - timedelta(days=d)).replace(tzinfo=None) if db.engine.dialect.name == "sqlite"
+                                 else c < now - timedelta(days=d), 1), else_=0)).label(f"d{d}") for d in days]
+    cols.append(sa.func.sum(sa.case((c.is_(None), 1), else_=0)).label("never"))
+    with db.engine.connect() as conn:
+        row = conn.execute(sa.select(*cols).where(_live(t))).mappings().one()
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def column_values(db: Database, obj: str, field: str, batch: int = 50_000) -> Iterator[list[Any]]:
+    """All non-empty values of one column, streamed in pages."""
+    t = db.object_table(obj)
+    with db.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(
+            sa.select(t.c[field]).where(_live(t), t.c[field].isnot(None)))
+        while rows := result.fetchmany(batch):
+            yield [r[0] for r in rows]

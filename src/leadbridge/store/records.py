@@ -1,0 +1,219 @@
+"""Reads and writes of records, history, outbox and CRM links. The write path's SQL lives here.
+
+Functions take an open connection: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Sequence
+
+import sqlalchemy as sa
+
+from leadbridge.store.database import Database
+
+_CHUNK = 900  # bound parameters per IN (...) stay under SQLite's limit
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def utc(value: Any) -> Any:
+    """SQLite returns naive datetimes; every stored datetime is UTC."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def row_dict(row: sa.RowMapping) -> dict[str, Any]:
+    return {k: utc(v) for k, v in row.items()}
+
+
+def fetch_by_ids(conn: sa.Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    out: dict[int, dict[str, Any]] = {}
+    for part in _chunks(list(ids)):
+        for row in conn.execute(sa.select(table).where(table.c.id.in_(part))).mappings():
+            out[row["id"]] = row_dict(row)
+    return out
+
+
+def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
+                 keys: Sequence[tuple[Any, ...]], live_only: bool = True) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Records whose `columns` equal one of `keys`; the lowest id wins when several match."""
+    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+    if not keys:
+        return out
+    live = table.c.merged_into_id.is_(None) if live_only and "merged_into_id" in table.c else sa.true()
+    if len(columns) == 1:
+        col = table.c[columns[0]]
+        for part in _chunks([k[0] for k in keys]):
+            # no ORDER BY: it can make SQLite scan by id instead of using the key's index
+            for row in conn.execute(sa.select(table).where(col.in_(part), live)).mappings():
+                key = (row[columns[0]],)
+                if key not in out or row["id"] < out[key]["id"]:
+                    out[key] = row_dict(row)
+        return out
+    # composite keys (memberships): narrow by the first two columns, match exactly in Python
+    wanted = set(keys)
+    firsts = sorted({k[0] for k in keys})
+    for first in _chunks(firsts, 50):
+        seconds = sorted({k[1] for k in keys if k[0] in set(first)})
+        for part in _chunks(seconds):
+            stmt = sa.select(table).where(table.c[columns[0]].in_(first), table.c[columns[1]].in_(part), live)
+            for row in conn.execute(stmt).mappings():
+                key = tuple(row[c] for c in columns)
+                if key in wanted and (key not in out or row["id"] < out[key]["id"]):
+                    out[key] = row_dict(row)
+    return out
+
+
+def fetch_links(conn: sa.Connection, db: Database, system: str, crm_object: str | None,
+                crm_ids: Sequence[str]) -> dict[tuple[str, str], int]:
+    """(crm_object, crm_id) → local record id, through the crosswalk."""
+    t = db.table("crm_link")
+    out: dict[tuple[str, str], int] = {}
+    for part in _chunks(list(crm_ids)):
+        stmt = sa.select(t.c.crm_object, t.c.crm_id, t.c.record_id).where(t.c.system == system, t.c.crm_id.in_(part))
+        if crm_object:
+            stmt = stmt.where(t.c.crm_object == crm_object)
+        for crm_obj, crm_id, rid in conn.execute(stmt):
+            out[(crm_obj, crm_id)] = rid
+            out.setdefault(("", crm_id), rid)
+    return out
+
+
+def new_batch(conn: sa.Connection, db: Database, obj: str, source: str, detail: str | None,
+              actor: str | None, checkpoint: str | None = None) -> int:
+    t = db.table("write_batch")
+    return conn.execute(t.insert().values(
+        object=obj, source=source, source_detail=detail, actor=actor, checkpoint=checkpoint,
+        started_at=datetime.now(timezone.utc)).returning(t.c.id)).scalar_one()
+
+
+def finish_batch(conn: sa.Connection, db: Database, batch_id: int, counts: dict[str, int]) -> None:
+    t = db.table("write_batch")
+    conn.execute(t.update().where(t.c.id == batch_id).values(counts=json.dumps(counts)))
+
+
+def checkpoint_done(conn: sa.Connection, db: Database, checkpoint: str) -> dict[str, Any] | None:
+    """The stored counts of the batch committed under `checkpoint`, or None if there is none."""
+    t = db.table("write_batch")
+    row = conn.execute(sa.select(t.c.counts).where(t.c.checkpoint == checkpoint)).first()
+    return None if row is None else json.loads(row[0] or "{}")
+
+
+def allocate_ids(conn: sa.Connection, table: sa.Table, n: int) -> list[int]:
+    """Reserve `n` new ids for `table` (the caller holds the write lock)."""
+    if n == 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        seq = conn.execute(sa.text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": table.name}).scalar_one()
+        stmt = sa.text("SELECT nextval(CAST(:s AS regclass)) FROM generate_series(1, :n)")
+        return list(conn.execute(stmt, {"s": seq, "n": n}).scalars())
+    start = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one() + 1
+    return list(range(start, start + n))
+
+
+def insert_records(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert rows (ids allocated here) and return their new ids in the same order."""
+    if not rows:
+        return []
+    ids = allocate_ids(conn, table, len(rows))
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for rid, r in zip(ids, rows):
+        r["id"] = rid
+        groups.setdefault(tuple(r), []).append(r)
+    for cols, group in groups.items():
+        # one executemany per column set: no per-row NULL padding of ~50 columns
+        bulk_insert(conn, table, cols, group)
+    return ids
+
+
+def _sqlite_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.isoformat(" ")  # SQLAlchemy's SQLite DATETIME storage format
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """executemany at the driver level: the write path's hot insert (values already coerced)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, columns, rows)
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f'INSERT INTO {table.name} ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
+           f'VALUES ({", ".join([mark] * len(columns))})')
+    if all(len(r) == len(columns) for r in rows):
+        pick = operator.itemgetter(*columns)
+        params = [pick(r) for r in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
+    else:
+        params = [tuple(r.get(c) for c in columns) for r in rows]
+    if conn.dialect.name == "sqlite":
+        when = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, (sa.DateTime, sa.Date))]
+        if when:
+            cache: dict[Any, Any] = {}  # created_at/updated_at repeat within a batch
+            for n, p in enumerate(params):
+                p = list(p)
+                for i in when:
+                    v = p[i]
+                    if v is not None:
+                        p[i] = cache[v] if v in cache else cache.setdefault(v, _sqlite_datetime(v))
+                params[n] = tuple(p)
+    conn.exec_driver_sql(sql, params)
+
+
+def update_records(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+    """Update rows (each with 'id'); only the columns present in a row are written."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(tuple(sorted(k for k in r if k != "id")), []).append(r)
+    for cols, group in groups.items():
+        stmt = table.update().where(table.c.id == sa.bindparam("_id")).values(
+            {c: sa.bindparam(c) for c in cols})
+        conn.execute(stmt, [{"_id": r["id"], **{c: r[c] for c in cols}} for r in group])
+
+
+def _copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL COPY (psycopg 3): an order of magnitude faster than executemany for bulk rows."""
+    cols = ", ".join(f'"{c}"' for c in columns)
+    cursor = conn.connection.driver_connection.cursor()
+    with cursor.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([r.get(c) for c in columns])
+
+
+def insert_history(conn: sa.Connection, db: Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        bulk_insert(conn, db.table("record_change"), list(rows[0]), rows)
+
+
+def insert_outbox(conn: sa.Connection, db: Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        bulk_insert(conn, db.table("outbox"), list(rows[0]), rows)
+
+
+def insert_links(conn: sa.Connection, db: Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(db.table("crm_link").insert(), rows)
+
+
+def links_of(conn: sa.Connection, db: Database, obj: str, record_id: int) -> list[dict[str, Any]]:
+    t = db.table("crm_link")
+    stmt = sa.select(t).where(t.c.object == obj, t.c.record_id == record_id).order_by(t.c.id)
+    return [row_dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def history_of(conn: sa.Connection, db: Database, obj: str, record_id: int) -> list[dict[str, Any]]:
+    t = db.table("record_change")
+    stmt = sa.select(t).where(t.c.object == obj, t.c.record_id == record_id).order_by(t.c.id)
+    return [row_dict(r) for r in conn.execute(stmt).mappings()]

@@ -1,0 +1,152 @@
+"""Sync bookkeeping: cursors, pause/backoff state, the per-record log, open errors, cycles, alerts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+import sqlalchemy as sa
+
+from leadbridge.store.database import Database
+from leadbridge.store.records import row_dict, utc
+
+
+def get_cursor(db: Database, obj: str, kind: str = "changed") -> datetime | None:
+    t = db.table("sync_cursor")
+    with db.engine.connect() as conn:
+        v = conn.execute(sa.select(t.c.cursor).where(t.c.object == obj, t.c.kind == kind)).scalar()
+    return utc(v)
+
+
+def set_cursor(db: Database, obj: str, value: datetime, kind: str = "changed") -> None:
+    t = db.table("sync_cursor")
+    with db.atomic() as conn:
+        if conn.execute(t.update().where(t.c.object == obj, t.c.kind == kind).values(cursor=value)).rowcount == 0:
+            conn.execute(t.insert().values(object=obj, kind=kind, cursor=value))
+
+
+def get_state(db: Database, key: str) -> Any:
+    t = db.table("sync_state")
+    with db.engine.connect() as conn:
+        v = conn.execute(sa.select(t.c.value).where(t.c.key == key)).scalar()
+    return json.loads(v) if v else None
+
+
+def set_state(db: Database, key: str, value: Any) -> None:
+    t = db.table("sync_state")
+    data = json.dumps(value, default=str) if value is not None else None
+    with db.atomic() as conn:
+        if conn.execute(t.update().where(t.c.key == key).values(value=data)).rowcount == 0:
+            conn.execute(t.insert().values(key=key, value=data))
+
+
+def log(db: Database, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        now = datetime.now(timezone.utc)
+        rows = [{"at": now, "crm_object": None, "crm_id": None, "error_code": None, "payload": None, "result": None,
+                 **e} for e in entries]
+        for r in rows:
+            for k in ("payload", "result"):
+                if r[k] is not None and not isinstance(r[k], str):
+                    r[k] = json.dumps(r[k], default=str, ensure_ascii=False)
+        with db.atomic() as conn:
+            conn.execute(db.table("sync_log").insert(), rows)
+
+
+def log_of(db: Database, obj: str, record_id: int) -> list[dict[str, Any]]:
+    t = db.table("sync_log")
+    with db.engine.connect() as conn:
+        return [row_dict(r) for r in conn.execute(
+            sa.select(t).where(t.c.object == obj, t.c.record_id == record_id).order_by(t.c.id)).mappings()]
+
+
+def prune_log(db: Database, days: int) -> int:
+    t = db.table("sync_log")
+    with db.atomic() as conn:
+        return conn.execute(t.delete().where(t.c.at < datetime.now(timezone.utc) - timedelta(days=days))).rowcount
+
+
+def record_errors(db: Database, errors: list[dict[str, Any]]) -> None:
+    """Upsert the open error of each record (one per record: the latest)."""
+    t = db.table("sync_error")
+    now = datetime.now(timezone.utc)
+    with db.atomic() as conn:
+        for e in errors:
+            key = sa.and_(t.c.object == e["object"], t.c.record_id == e["record_id"])
+            values = {k: e.get(k) for k in ("crm_object", "crm_id", "error_class", "code", "message", "fix")}
+            values["fields"] = json.dumps(list(e.get("fields") or []))
+            done = conn.execute(t.update().where(key).values(last_at=now, count=t.c.count + 1, **values)).rowcount
+            if not done:
+                conn.execute(t.insert().values(object=e["object"], record_id=e["record_id"], first_at=now,
+                                               last_at=now, count=1, **values))
+
+
+def clear_errors(db: Database, obj: str, record_ids: Iterable[int]) -> None:
+    t = db.table("sync_error")
+    ids = list(record_ids)
+    with db.atomic() as conn:
+        for i in range(0, len(ids), 900):
+            conn.execute(t.delete().where(t.c.object == obj, t.c.record_id.in_(ids[i:i + 900])))
+
+
+def open_errors(db: Database, code: str | None = None) -> list[dict[str, Any]]:
+    t = db.table("sync_error")
+    stmt = sa.select(t).order_by(t.c.last_at.desc())
+    if code:
+        stmt = stmt.where(t.c.code == code)
+    with db.engine.connect() as conn:
+        rows = [row_dict(r) for r in conn.execute(stmt).mappings()]
+    for r in rows:
+        r["fields"] = json.loads(r["fields"] or "[]")
+    return rows
+
+
+def add_cycle(db: Database, row: dict[str, Any]) -> None:
+    with db.atomic() as conn:
+        conn.execute(db.table("sync_cycle").insert().values(**row))
+
+
+def cycles_since(db: Database, since: datetime) -> list[dict[str, Any]]:
+    t = db.table("sync_cycle")
+    with db.engine.connect() as conn:
+        return [row_dict(r) for r in conn.execute(
+            sa.select(t).where(t.c.started_at >= since).order_by(t.c.id)).mappings()]
+
+
+def add_alert(db: Database, kind: str, severity: str, message: str, data: dict[str, Any] | None = None) -> None:
+    with db.atomic() as conn:
+        conn.execute(db.table("alert").insert().values(at=datetime.now(timezone.utc), kind=kind, severity=severity,
+                                                       message=message, data=json.dumps(data or {}, default=str)))
+
+
+def alerts(db: Database, limit: int = 50) -> list[dict[str, Any]]:
+    t = db.table("alert")
+    with db.engine.connect() as conn:
+        return [row_dict(r) for r in conn.execute(sa.select(t).order_by(t.c.id.desc()).limit(limit)).mappings()]
+
+
+def deactivate_links(db: Database, system: str, crm_object: str, crm_ids: Iterable[str]) -> int:
+    """Mark crosswalk links inactive (the CRM record was deleted or replaced by a conversion)."""
+    t = db.table("crm_link")
+    ids = list(crm_ids)
+    n = 0
+    with db.atomic() as conn:
+        for i in range(0, len(ids), 900):
+            n += conn.execute(t.update().where(t.c.system == system, t.c.crm_object == crm_object,
+                                               t.c.crm_id.in_(ids[i:i + 900])).values(active=False)).rowcount
+    return n
+
+
+def active_links(db: Database, obj: str, record_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+    """record id → [(crm_object, crm_id)] of its active links, newest first."""
+    t = db.table("crm_link")
+    ids = list(record_ids)
+    out: dict[int, list[tuple[str, str]]] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(ids), 900):
+            stmt = sa.select(t.c.record_id, t.c.crm_object, t.c.crm_id).where(
+                t.c.object == obj, t.c.active.is_(True), t.c.record_id.in_(ids[i:i + 900])).order_by(t.c.id.desc())
+            for rid, co, cid in conn.execute(stmt):
+                out.setdefault(rid, []).append((co, cid))
+    return out

@@ -1,0 +1,1 @@
+"""Two-way CRM sync: push the outbox, pull changes, per-field ownership, errors that get fixed."""

@@ -1,0 +1,138 @@
+"""A sync cycle: release crashed claims, push, pull, record metrics, raise alerts."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, Callable
+
+from leadbridge.crm.protocol import Connector
+from leadbridge.crm.salesforce import Credentials, SalesforceConnector
+from leadbridge.errors import ConfigError, CrmConfigError
+from leadbridge.store import outbox, sync_state
+from leadbridge.sync.config import resolve_env
+from leadbridge.sync.pull import PullStats, pull
+from leadbridge.sync.push import PushStats, push
+
+if TYPE_CHECKING:
+    from leadbridge.workspace import Workspace
+
+
+@dataclass
+class CycleResult:
+    started_at: datetime
+    finished_at: datetime
+    pushed: int = 0
+    pulled: int = 0
+    failed: int = 0
+    skipped: int = 0
+    converted: int = 0
+    deleted: int = 0
+    api_calls: int = 0
+    backlog: int = 0
+    paused: str | None = None
+    dry_run: list[dict[str, Any]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def connect(ws: "Workspace") -> Connector:
+    """A logged-in connector from the workspace's `crm:` section (secrets from the environment)."""
+    c = ws.config.crm
+    if c is None or not c.login_url:
+        raise ConfigError("no CRM is configured", hint="`leadbridge crm connect --env-file FILE` (sandbox) or add crm: to leadbridge.yaml")
+    def env(name: str) -> str | None:
+        return resolve_env(getattr(c, name), name, c.env_file)
+    creds = Credentials(
+        login_url=env("login_url"), username=env("username"), password=env("password"),
+        security_token=env("security_token") or "", client_id=env("client_id"),
+        client_secret=env("client_secret"), ca_bundle=env("ca_bundle"), api_version=c.api_version)
+    return SalesforceConnector(creds, bulk_threshold=ws.config.sync.bulk_threshold)
+
+
+def paused_reason(ws: "Workspace", now: datetime) -> str | None:
+    state = sync_state.get_state(ws.db, "paused")
+    if state:
+        return f"paused: {state}"
+    until = sync_state.get_state(ws.db, "backoff_until")
+    if until and datetime.fromisoformat(until) > now:
+        return f"waiting for the CRM's API limit until {until}"
+    return None
+
+
+def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull: bool = True,
+              dry_run: bool = False) -> CycleResult:
+    """One push + pull; every record's result is stored, metrics recorded for `sync status`."""
+    cfg = ws.config.sync
+    start = datetime.now(timezone.utc)
+    calls0 = crm.api_calls
+    res = CycleResult(start, start)
+    res.paused = paused_reason(ws, start)
+    if res.paused:
+        res.backlog = _backlog(ws)
+        return res
+    outbox.release_stale(ws.db, cfg.lease_seconds, start)
+    p, q = PushStats(), PullStats()
+    try:
+        if do_push:
+            p = push(ws, crm, dry_run=dry_run, now=start)
+        if do_pull and not dry_run:
+            q = pull(ws, crm, start)
+    except CrmConfigError as exc:
+        pause(ws, exc)
+        res.paused = f"paused: {exc}"
+    res.finished_at = datetime.now(timezone.utc)
+    res.pushed, res.failed, res.skipped = p.pushed, p.failed + q.failed, p.skipped
+    res.pulled, res.converted, res.deleted = q.pulled, q.converted, q.deleted
+    res.api_calls, res.backlog = crm.api_calls - calls0, _backlog(ws)
+    if dry_run:
+        res.dry_run = p.dry_run
+        return res
+    sync_state.add_cycle(ws.db, {"started_at": start, "finished_at": res.finished_at, "object": "person",
+                                 "pushed": res.pushed, "pulled": res.pulled, "failed": res.failed,
+                                 "skipped": res.skipped, "api_calls": res.api_calls, "backlog": res.backlog})
+    _alerts(ws, res)
+    sync_state.prune_log(ws.db, cfg.log_retention_days)
+    return res
+
+
+def pause(ws: "Workspace", exc: Exception) -> None:
+    """Configuration errors stop the sync until someone fixes them (and raise an alert)."""
+    sync_state.set_state(ws.db, "paused", str(exc))
+    sync_state.add_alert(ws.db, "config_error", "critical", f"sync paused: {exc}",
+                         {"hint": getattr(exc, "hint", None)})
+
+
+def resume(ws: "Workspace") -> None:
+    sync_state.set_state(ws.db, "paused", None)
+    sync_state.set_state(ws.db, "backoff_until", None)
+
+
+def _backlog(ws: "Workspace") -> int:
+    b = outbox.backlog(ws.db, "person")
+    return b.get("pending", 0) + b.get("in_flight", 0)
+
+
+def _alerts(ws: "Workspace", res: CycleResult) -> None:
+    cfg = ws.config.sync
+    if res.backlog > cfg.critical_backlog:
+        sync_state.add_alert(ws.db, "backlog_critical", "critical",
+                             f"sync backlog {res.backlog:,} is above {cfg.critical_backlog:,}")
+    attempted = res.pushed + res.failed
+    if attempted >= 20 and res.failed / attempted >= cfg.error_spike_rate:
+        sync_state.add_alert(ws.db, "error_spike", "error",
+                             f"{res.failed} of {attempted} records failed in one cycle",
+                             {"failed": res.failed, "attempted": attempted})
+
+
+def run_forever(ws: "Workspace", crm: Connector, interval: float, *, do_push: bool = True, do_pull: bool = True,
+                on_cycle: Callable[[CycleResult], None] | None = None, stop: Callable[[], bool] = lambda: False) -> None:
+    """Cycle every `interval` seconds until `stop()` (the worker)."""
+    while not stop():
+        started = time.monotonic()
+        result = run_cycle(ws, crm, do_push=do_push, do_pull=do_pull)
+        if on_cycle:
+            on_cycle(result)
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))

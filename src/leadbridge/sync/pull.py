@@ -1,0 +1,136 @@
+"""Pull: read what changed in the CRM since the cursor and apply it through the one door (source crm)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from leadbridge.crm.protocol import Connector
+from leadbridge.crm.salesforce.connector import parse_sf_datetime
+from leadbridge.model.changes import Change, Outcome, Source, SourceKind
+from leadbridge.store import sync_state
+from leadbridge.sync.mapping import from_crm
+
+if TYPE_CHECKING:
+    from leadbridge.workspace import Workspace
+
+DELETED_WINDOW = timedelta(days=29)  # Salesforce keeps deleted ids about 30 days
+
+
+@dataclass
+class PullStats:
+    pulled: int = 0
+    created: int = 0
+    converted: int = 0
+    deleted: int = 0
+    failed: int = 0
+
+
+def pull_users(ws: "Workspace", crm: Connector) -> dict[str, int]:
+    """Link CRM users to local users by email (creating local users for new ones); CRM id → local id."""
+    users = [u for u in crm.users() if u.get("Email")]
+    changes = [Change({"name": u.get("Name"), "email": u["Email"], "active": bool(u.get("IsActive", True))},
+                      crm_id=u["Id"], crm_object="User") for u in users]
+    res = ws.write(changes, Source(SourceKind.CRM, "users"), obj="user")
+    return {u["Id"]: item.id for u, item in zip(users, res.items) if item.id}
+
+
+def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullStats:
+    """One pull of Leads and Contacts changed since each cursor (minus the overlap window)."""
+    cfg = ws.config.sync
+    now = now or datetime.now(timezone.utc)
+    stats = PullStats()
+    users = pull_users(ws, crm)
+    for mapping in (cfg.lead, cfg.contact):
+        obj = mapping.crm_object
+        cursor = sync_state.get_cursor(ws.db, obj)
+        since = cursor - timedelta(seconds=cfg.overlap_seconds) if cursor else None
+        extra = [cfg.external_id_field] + (["IsConverted", "ConvertedContactId"] if obj == "Lead" else [])
+        records = crm.changed_since(obj, list(dict.fromkeys([*mapping.fields.values(), *extra])), since)
+        live = _live_ids(ws, [r.values.get(cfg.external_id_field) for r in records])
+        changes, conversions = [], []
+        for rec in records:
+            if obj == "Lead" and rec.values.get("IsConverted"):
+                conversions.append(rec)
+                continue
+            pid = live.get(str(rec.values.get(cfg.external_id_field) or ""))
+            changes.append(Change(from_crm(rec.values, mapping, users), id=pid, crm_id=rec.id, crm_object=obj,
+                                  occurred_at=parse_sf_datetime(rec.values.get("LastModifiedDate")) or rec.modstamp,
+                                  ref=rec))
+        if changes:
+            res = ws.write(changes, Source(SourceKind.CRM, obj))
+            log = []
+            for item in res.items:
+                rec = item.ref
+                ok = item.outcome not in (Outcome.REJECTED, Outcome.NOT_FOUND)
+                stats.pulled += ok
+                stats.created += item.outcome is Outcome.CREATED
+                stats.failed += not ok
+                log.append({"direction": "pull", "object": "person", "record_id": item.id, "crm_object": obj,
+                            "crm_id": rec.id, "status": "ok" if ok else "failed",
+                            "payload": {k: v for k, v in rec.values.items() if k in mapping.fields.values()},
+                            "result": {"outcome": item.outcome.value, "changed": sorted(item.changed),
+                                       "ignored": item.ignored, "reasons": item.reasons}})
+            sync_state.log(ws.db, log)
+        if conversions:
+            stats.converted += _apply_conversions(ws, conversions)
+        if records:
+            newest = max(r.modstamp for r in records if r.modstamp)
+            sync_state.set_cursor(ws.db, obj, max(newest, cursor) if cursor else newest)
+        stats.deleted += _pull_deletes(ws, crm, obj, now)
+    return stats
+
+
+def _live_ids(ws: "Workspace", values: list[Any]) -> dict[str, int]:
+    """External-id values → the person they name now (following merges)."""
+    ids = sorted({int(v) for v in values if v is not None and str(v).isdigit()})
+    if not ids:
+        return {}
+    rows = ws.list("person", f"id in ({','.join(map(str, ids))})", include_merged=True, limit=None,
+                   columns=["id", "merged_into_id"])
+    out = {}
+    for r in rows:
+        out[str(r["id"])] = r["merged_into_id"] or r["id"]
+    return out
+
+
+def _apply_conversions(ws: "Workspace", leads) -> int:
+    """A converted Lead: link its person to the new Contact and retire the Lead link (never a second person)."""
+    from leadbridge.store import records
+    changes, lead_ids = [], []
+    with ws.db.engine.connect() as conn:
+        links = records.fetch_links(conn, ws.db, "salesforce", "Lead", [r.id for r in leads])
+    for rec in leads:
+        pid = links.get(("Lead", rec.id))
+        contact = rec.values.get("ConvertedContactId")
+        if pid is None or not contact:
+            continue
+        changes.append(Change({}, id=pid, crm_id=contact, crm_object="Contact"))
+        lead_ids.append(rec.id)
+    if changes:
+        ws.write(changes, Source(SourceKind.CRM, "lead conversion"))
+        sync_state.deactivate_links(ws.db, "salesforce", "Lead", lead_ids)
+        sync_state.log(ws.db, [{"direction": "pull", "object": "person", "record_id": c.id, "crm_object": "Contact",
+                                "crm_id": c.crm_id, "status": "ok", "result": {"converted_from": lid}}
+                               for c, lid in zip(changes, lead_ids)])
+    return len(changes)
+
+
+def relink_converted(ws: "Workspace", crm: Connector, person_ids: list[int]) -> int:
+    """After CANNOT_UPDATE_CONVERTED_LEAD: find the Contact the Lead became and link the person to it."""
+    links = sync_state.active_links(ws.db, "person", person_ids)
+    lead_ids = [cid for ls in links.values() for co, cid in ls if co == "Lead"]
+    leads = crm.get("Lead", lead_ids, ["IsConverted", "ConvertedContactId"]) if lead_ids else []
+    return _apply_conversions(ws, [r for r in leads if r.values.get("IsConverted")])
+
+
+def _pull_deletes(ws: "Workspace", crm: Connector, obj: str, now: datetime) -> int:
+    since = sync_state.get_cursor(ws.db, obj, "deleted") or now - DELETED_WINDOW
+    deleted = crm.deleted_since(obj, max(since, now - DELETED_WINDOW))
+    if deleted and ws.config.sync.on_crm_delete == "unlink":
+        sync_state.deactivate_links(ws.db, "salesforce", obj, [d for d, _ in deleted])
+        sync_state.log(ws.db, [{"direction": "pull", "object": "person", "crm_object": obj, "crm_id": d,
+                                "status": "ok", "result": {"deleted_at": at}} for d, at in deleted])
+    sync_state.set_cursor(ws.db, obj, now - timedelta(minutes=5), "deleted")
+    return len(deleted)

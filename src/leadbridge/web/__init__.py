@@ -1,0 +1,1 @@
+"""leadbridge.web."""

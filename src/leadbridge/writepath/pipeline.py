@@ -1,0 +1,280 @@
+"""The one write path: every change to every object goes through `WritePipeline.run`."""
+
+from __future__ import annotations
+
+import gc
+import json
+
+import orjson
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Any, Callable, Iterable
+
+from leadbridge.errors import CoercionError
+from leadbridge.model.changes import Change, ItemResult, Outcome, Source, SourceKind, WriteResult
+from leadbridge.model.objects import ObjectDef
+from leadbridge.model.policies import FieldPolicy, FieldRule, decide
+from leadbridge.model.types import to_text
+from leadbridge.store import records
+from leadbridge.store.database import Database
+from leadbridge.writepath.identity import resolve
+from leadbridge.writepath.item import PendingItem, WriteContext, WriteStage
+from leadbridge.writepath.keys import DERIVED_KEYS
+
+_SYSTEM_ONLY = {SourceKind.MERGE, SourceKind.SYSTEM}
+_NEVER_PUSHED = {FieldRule.NONE, FieldRule.CRM_WINS, FieldRule.CRM_UNLESS_BLANK}
+
+
+class WritePipeline:
+    """Runs batches of changes through identity, policies, stages, diff and persistence."""
+
+    def __init__(self, db: Database, config, stages: list[WriteStage] | None = None, system: str = "salesforce"):
+        self.db, self.config, self.system = db, config, system
+        self.stages: list[WriteStage] = stages if stages is not None else []  # shared with the workspace
+
+    def run(self, changes: Iterable[Change], source: Source, obj: str = "person", *,
+            checkpoint: str | None = None, dry_run: bool = False,
+            describe: Callable[[WriteResult], dict] | None = None) -> WriteResult:
+        """Write `changes` in batches of `write.batch_size`, one transaction each.
+
+        With `checkpoint`, the (single) batch is skipped if a batch with that
+        checkpoint was already committed (`result.skipped` is then True).
+        With `dry_run`, every batch runs in full and is then rolled back.
+        `describe(result)` returns caller data stored with the batch (e.g. an import's
+        accounting); a skipped checkpoint returns it as `result.stored`.
+        """
+        self._dry_run, self._describe = dry_run, describe
+        objdef = self.db.objects[obj]
+        result = WriteResult()
+        size, offset, it = self.config.write.batch_size, 0, iter(changes)
+        while chunk := list(islice(it, size)):
+            part = self._batch(objdef, chunk, source, offset, checkpoint)
+            result.extend(part)
+            result.skipped = result.skipped or part.skipped
+            result.stored = part.stored
+            offset += len(chunk)
+        return result
+
+    # -- one batch = one transaction ---------------------------------------------------------
+
+    def _batch(self, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
+               checkpoint: str | None) -> WriteResult:
+        now = datetime.now(timezone.utc)
+        gc_was_on = gc.isenabled()
+        gc.disable()  # a batch allocates ~100k short-lived objects; collecting mid-batch only costs time
+        try:
+            return self._batch_in_transaction(obj, changes, source, offset, checkpoint, now)
+        finally:
+            if gc_was_on:
+                gc.enable()
+
+    def _batch_in_transaction(self, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
+                              checkpoint: str | None, now: datetime) -> WriteResult:
+        with self.db.atomic(rollback=self._dry_run) as conn:
+            if checkpoint:
+                done = records.checkpoint_done(conn, self.db, checkpoint)
+                if done is not None:
+                    return WriteResult(skipped=True, stored=done.get("info"))
+            items, follow = resolve(conn, self.db, obj, changes, offset, self.system)
+            policies: dict[str, FieldPolicy] = {}
+            plans: dict[frozenset[str], _CreatePlan | None] = {}
+            stamp = f"[{now:%Y-%m-%d %H:%M} {source}] "
+            for item in items:
+                if item.reasons:
+                    continue
+                if item.existing is None:
+                    keys = frozenset(item.change.values)
+                    plan = plans[keys] if keys in plans else plans.setdefault(
+                        keys, _CreatePlan.build(obj, keys, source, lambda n: self._policy(obj, n, policies)))
+                    if plan is not None and plan.apply(item):
+                        continue
+                self._apply(obj, item, item.change, source, policies, now, stamp)
+            for index, primary in follow.items():
+                if not primary.reasons:
+                    self._apply(obj, primary, changes[index - offset], source, policies, now, stamp)
+            ctx = WriteContext(obj, source, now, self.config, conn)
+            for stage in self.stages:
+                live = [i for i in items if not i.reasons]
+                if live:
+                    stage(live, ctx)
+            self._derive_keys(obj, items)
+            batch_id = records.new_batch(conn, self.db, obj.name, source.kind.value, source.detail,
+                                         source.actor, checkpoint)
+            by_index = self._persist(conn, obj, items, source, batch_id, now)
+            for index, primary in follow.items():
+                base = by_index[primary.index]
+                by_index[index] = ItemResult(changes[index - offset].ref, base.outcome, base.id,
+                                             reasons=list(base.reasons))
+            ordered = WriteResult([by_index[offset + i] for i in range(len(changes))])
+            info = self._describe(ordered) if self._describe else None
+            records.finish_batch(conn, self.db, batch_id, {"outcomes": ordered.counts, "info": info})
+        return ordered
+
+    def _policy(self, obj: ObjectDef, name: str, cache: dict[str, FieldPolicy]) -> FieldPolicy:
+        if name not in cache:
+            cache[name] = self.config.policy(obj.name, name)
+        return cache[name]
+
+    def _apply(self, obj: ObjectDef, item: PendingItem, change: Change, source: Source,
+               policies: dict[str, FieldPolicy], now: datetime, stamp: str) -> None:
+        """Coerce each incoming value and let the field's policy decide whether it applies."""
+        by_name, record, applied, push = obj.by_name, item.record, item.applied, item.push
+        from_crm, system = source.kind.is_crm, source.kind in _SYSTEM_ONLY
+        times = _field_times(item.existing) if item.existing else None
+        for name, raw in change.values.items():
+            fd = by_name.get(name)
+            if fd is None:
+                item.reasons.append(f"unknown field {name!r} on {obj.name}")
+                continue
+            if not fd.writable and not system:
+                item.ignored[name] = "derived field; set by leadbridge"
+                continue
+            try:
+                value = fd.coerce(raw)
+            except CoercionError as exc:
+                item.reasons.append(str(exc))
+                continue
+            policy = policies.get(name) or self._policy(obj, name, policies)
+            if times is None:  # a new record: nothing to protect, every value applies
+                record[name] = value
+                applied.add(name)
+                if not from_crm and policy.rule not in _NEVER_PUSHED:
+                    push.add(name)
+                continue
+            at = times.get(name)
+            decision = decide(policy, source.kind, record.get(name), value,
+                              current_at=datetime.fromisoformat(at) if at else item.existing.get("created_at"),
+                              incoming_at=change.occurred_at or now, stamp=stamp)
+            if decision.apply:
+                record[name] = decision.value
+                applied.add(name)
+                if decision.push:
+                    push.add(name)
+                else:
+                    push.discard(name)
+            else:
+                item.ignored[name] = decision.reason
+
+    @staticmethod
+    def _derive_keys(obj: ObjectDef, items: list[PendingItem]) -> None:
+        for (oname, key), (src, fn) in DERIVED_KEYS.items():
+            if oname != obj.name:
+                continue
+            for item in items:
+                if src in item.applied and not item.reasons:
+                    item.record[key] = fn(item.record.get(src))
+                    item.applied.add(key)
+
+    def _persist(self, conn, obj: ObjectDef, items: list[PendingItem], source: Source,
+                 batch_id: int, now: datetime) -> dict[int, ItemResult]:
+        """Insert, update, and record history, outbox and links; results keyed by item index."""
+        table = self.db.object_table(obj.name)
+        fields = obj.by_name
+        iso = now.isoformat()
+        new_items, new_rows, new_changed = [], [], []
+        for item in items:
+            if item.reasons or not item.is_new:
+                continue
+            row = {f: v for f, v in item.record.items() if v is not None and f in fields}
+            new_changed.append(row.copy())
+            row["created_at"] = row["updated_at"] = now  # field_times NULL: all fields date from created_at
+            new_items.append(item)
+            new_rows.append(row)
+        for item, rid, changed in zip(new_items, records.insert_records(conn, table, new_rows), new_changed):
+            item.id = rid
+            item.created = changed
+
+        head = {"object": obj.name, "batch_id": batch_id, "source": source.kind.value,
+                "source_detail": source.detail, "actor": source.actor, "changed_at": now}
+        outboxing = obj.syncs and not source.kind.is_crm
+        updates, history, outbox, links = [], [], [], []
+        results: dict[int, ItemResult] = {}
+        for item in items:
+            res = ItemResult(item.change.ref, Outcome.REJECTED, item.id, reasons=item.reasons,
+                             ignored=item.ignored, flags=item.flags)
+            results[item.index] = res
+            if item.reasons:
+                continue
+            if item.is_new:
+                after = item.created
+                res.outcome = Outcome.CREATED
+                res.changed = {f: (None, v) for f, v in after.items()}
+                diff = {f: (None, v if type(v) is str else to_text(v)) for f, v in after.items()}
+            else:
+                changed = item.changed_fields()
+                res.changed = changed
+                res.outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
+                if changed:
+                    times = _field_times(item.existing)
+                    times.update(dict.fromkeys(changed, iso))
+                    updates.append({"id": item.id, **{f: new for f, (_, new) in changed.items()},
+                                    "updated_at": now, "field_times": json.dumps(times)})
+                diff = {f: (to_text(old), to_text(new)) for f, (old, new) in changed.items()}
+            if diff:
+                for f, note in item.notes.items():
+                    if f in diff:
+                        diff[f] = (*diff[f], note)
+                history.append({**head, "record_id": item.id, "kind": "create" if item.is_new else "update",
+                                "changes": orjson.dumps(diff).decode()})
+                pushed = item.push.intersection(diff)
+                res.pushed = tuple(sorted(pushed)) if pushed else ()
+                if pushed and outboxing:
+                    outbox.append({"object": obj.name, "record_id": item.id, "batch_id": batch_id,
+                                   "fields": orjson.dumps(res.pushed).decode(), "created_at": now,
+                                   "state": "pending", "attempts": 0})
+            if item.links:
+                links += [{"object": obj.name, "record_id": item.id, "system": self.system, "crm_object": co,
+                           "crm_id": cid, "active": True, "linked_at": now} for co, cid in item.links]
+        records.update_records(conn, table, updates)
+        records.insert_history(conn, self.db, history)
+        records.insert_outbox(conn, self.db, outbox)
+        records.insert_links(conn, self.db, links)
+        return results
+
+
+def _field_times(row: dict[str, Any]) -> dict[str, str]:
+    """When each field of a stored row last changed (fields never changed since creation are absent)."""
+    raw = row.get("field_times")
+    return json.loads(raw) if raw else {}
+
+
+class _CreatePlan:
+    """The work for new records with one set of incoming fields, resolved once per batch.
+
+    Imports send thousands of rows with the same columns; resolving each field's
+    definition and push rule once keeps the per-row loop tight.
+    """
+
+    __slots__ = ("fields", "push")
+
+    def __init__(self, fields: list[tuple[str, Any]], push: frozenset[str]):
+        self.fields, self.push = fields, push
+
+    @classmethod
+    def build(cls, obj: ObjectDef, names: frozenset[str], source: Source, policy) -> "_CreatePlan | None":
+        fields, push = [], set()
+        for name in names:
+            fd = obj.by_name.get(name)
+            if fd is None or (not fd.writable and source.kind not in _SYSTEM_ONLY):
+                return None  # rejected or ignored fields: take the general path
+            fields.append((name, fd))
+            if not source.kind.is_crm and policy(name).rule not in _NEVER_PUSHED:
+                push.add(name)
+        return cls(fields, frozenset(push))
+
+    def apply(self, item: PendingItem) -> bool:
+        """Coerce and apply every value; False (nothing applied) if one needs the general path."""
+        values, record = item.change.values, {}
+        for name, fd in self.fields:
+            raw = values[name]
+            if type(raw) is str and fd.fast_text and "\x00" not in raw:
+                record[name] = raw.strip() or None
+            else:
+                try:
+                    record[name] = fd.coerce(raw)
+                except CoercionError:
+                    return False
+        item.record = record
+        item.applied = set(record)
+        item.push = set(self.push)
+        return True

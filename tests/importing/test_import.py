@@ -1,0 +1,258 @@
+"""List import as users do it: mapping, dedupe, accounting, rejects, resume, idempotence."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from leadbridge.errors import ImportFileError, MappingError
+from leadbridge.model import Change, SourceKind
+
+
+def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8", delimiter: str = ",",
+              newline: str = "\n") -> Path:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator=newline).writerows(rows)
+    path.write_bytes(buf.getvalue().encode(encoding))
+    return path
+
+
+
+HEADER = ["First Name", "Last Name", "E-mail Address", "Company", "Country", "Notes"]
+
+
+def people_rows(n: int, start: int = 0) -> list[list[str]]:
+    return [[f"First{i}", f"Last{i}", f"p{i}@example.com", f"Co {i % 7}", "Germany", f"note {i}"]
+            for i in range(start, start + n)]
+
+
+def test_accounting_dedupe_and_idempotence(importer, workspace, tmp_path):
+    rows = [HEADER, *people_rows(5),
+            ["", "Again", "P1@Example.com", "", "", "later note"],   # duplicate in file: collapsed
+            ["No", "Email", "", "X", "", ""]]                          # no key: rejected
+    f = write_csv(tmp_path / "list.csv", rows)
+    rep = importer(f, list_name="Webinar")
+    assert (rep.rows_read, rep.created, rep.collapsed, rep.rejected) == (7, 5, 1, 1) and rep.balanced
+    p1 = workspace.list(where="email = 'p1@example.com'")[0]
+    assert (p1["last_name"], p1["first_name"], p1["comments"]) == ("Again", "First1", "later note")
+    assert p1["person_source"] == "List Import: Webinar"
+    again = importer(f, list_name="Webinar")
+    assert (again.created, again.updated, again.unchanged, again.collapsed, again.rejected) == (0, 0, 5, 1, 1)
+    assert workspace.count() == 5
+    members = workspace.list("campaign_member")
+    assert len(members) == 5 and workspace.list("campaign")[0]["is_list"] is True
+
+
+def test_update_existing_and_key_only_rows(importer, workspace, tmp_path):
+    pid = workspace.write([Change({"email": "known@example.com", "title": "CTO", "company": "Acme"})],
+                          SourceKind.API).items[0].id
+    f = write_csv(tmp_path / "min.csv", [["email", "title"], ["known@example.com", ""],
+                                        ["KNOWN@example.com", "CEO"]])
+    rep = importer(f)
+    assert rep.updated == 1 and rep.collapsed == 1
+    rec = workspace.get(pid)
+    assert (rec["title"], rec["company"]) == ("CEO", "Acme")  # blank cells never erase
+
+
+def test_person_source_only_fills_empty(importer, workspace, tmp_path):
+    pid = workspace.write([Change({"email": "s@example.com", "person_source": "Paid Search"})],
+                          SourceKind.API).items[0].id
+    importer(write_csv(tmp_path / "s.csv", [["email"], ["s@example.com"]]), list_name="Expo")
+    assert workspace.get(pid)["person_source"] == "Paid Search"
+
+
+def test_rejects_file_is_original_rows_with_reasons_in_input_encoding(importer, tmp_path):
+    rows = [["姓名", "邮箱", "评分"], ["张伟", "zw@example.cn", "10"], ["李娜", "ln@example.cn", "很多"],
+            ["王芳", "", "3"]]
+    f = write_csv(tmp_path / "gbk.csv", rows, encoding="gb18030", delimiter=";")
+    rep = importer(f, overrides={"评分": "lead_score"}, rejects=tmp_path / "rej.csv")
+    assert rep.encoding == "gb18030" and rep.delimiter == ";" and (rep.created, rep.rejected) == (1, 2)
+    text = (tmp_path / "rej.csv").read_bytes().decode("gb18030")
+    got = list(csv.reader(text.splitlines(), delimiter=";"))
+    assert got[0] == ["姓名", "邮箱", "评分", "leadbridge_row", "leadbridge_reasons"]
+    assert got[1][:4] == ["李娜", "ln@example.cn", "很多", "3"] and "'很多' is not a valid integer" in got[1][4]
+    assert got[2][:4] == ["王芳", "", "3", "4"] and "no email" in got[2][4]
+
+
+def test_fixed_rejects_file_reimports(importer, workspace, tmp_path):
+    f = write_csv(tmp_path / "a.csv", [["email", "lead_score"], ["a@x.com", "ten"], ["b@x.com", "5"]])
+    importer(f, rejects=tmp_path / "rej.csv")
+    rows = list(csv.reader((tmp_path / "rej.csv").read_text().splitlines()))
+    rows[1][1] = "10"
+    fixed = write_csv(tmp_path / "fixed.csv", rows)
+    rep = importer(fixed)
+    assert rep.created == 1 and "leadbridge_row" in rep.unmapped
+    assert workspace.list(where="email = 'a@x.com'")[0]["lead_score"] == 10
+
+
+def test_dry_run_predicts_and_writes_nothing(importer, workspace, tmp_path):
+    workspace.write([Change({"email": "p0@example.com"})], SourceKind.API)
+    rep = importer(write_csv(tmp_path / "d.csv", [HEADER, *people_rows(3)]), dry_run=True)
+    assert (rep.created, rep.updated, rep.dry_run) == (2, 1, True)
+    assert rep.preview[0]["values"]["first_name"] == "First0"
+    assert workspace.count() == 1
+
+
+def test_mapping_reasons_unmapped_and_saved(importer, workspace, tmp_path):
+    f = write_csv(tmp_path / "m.csv", [["Emial Adress", "Firma", "Shoe size", "手机"], ["q@x.com", "Acme", "42", "138"]])
+    rep = importer(f, dry_run=True, save_mapping=tmp_path / "map.yaml")
+    by_col = {m["column"]: m for m in rep.mapping}
+    assert by_col["Emial Adress"]["field"] == "email" and by_col["Emial Adress"]["reason"].startswith("fuzzy")
+    assert by_col["Firma"]["field"] == "company" and by_col["手机"]["field"] == "mobile_phone"
+    assert rep.unmapped == ["Shoe size"]
+    rep2 = importer(f, mapping_file=tmp_path / "map.yaml")
+    assert rep2.created == 1 and {m["reason"] for m in rep2.mapping} <= {"saved mapping", "not mapped"}
+
+
+def test_no_key_column_is_a_mapping_error(importer, tmp_path):
+    with pytest.raises(MappingError, match="no column maps to email"):
+        importer(write_csv(tmp_path / "k.csv", [["Name", "City"], ["A", "B"]]))
+
+
+# -- bad input: a clear error or per-row rejects, never a traceback or a silent loss -------------
+
+def test_empty_file(importer, tmp_path):
+    (tmp_path / "e.csv").write_bytes(b"")
+    with pytest.raises(ImportFileError, match="empty"):
+        importer(tmp_path / "e.csv")
+
+
+def test_header_only(importer, tmp_path):
+    rep = importer(write_csv(tmp_path / "h.csv", [["email", "first name"]]))
+    assert rep.rows_read == 0 and rep.balanced
+
+
+def test_duplicate_headers_are_renamed_and_reported(importer, workspace, tmp_path):
+    rep = importer(write_csv(tmp_path / "d.csv", [["email", "email", "city"], ["a@x.com", "b@x.com", "Oslo"]]))
+    assert rep.header_notes == ["duplicate header 'email' in column 2 renamed 'email (2)'"]
+    assert "email (2)" in rep.unmapped and workspace.count() == 1
+
+
+def test_ragged_rows_are_rejected_with_reason(importer, tmp_path):
+    rep = importer(write_csv(tmp_path / "r.csv", [["email", "city", "title"], ["a@x.com", "Oslo", "CTO"],
+                                                  ["b@x.com", "Rome", "CEO", "surprise"], ["c@x.com"]]))
+    assert (rep.created, rep.rejected) == (1, 2) and rep.balanced
+    assert any("4 cells" in r for r in rep.reject_reasons) and any("ragged" in r for r in rep.reject_reasons)
+
+
+def test_unclosed_quote_is_reported_not_swallowed_silently(importer, tmp_path):
+    body = "email,city\n" + 'a@x.com,"Oslo\n' + "".join(f"p{i}@x.com,City\n" for i in range(2000))
+    (tmp_path / "q.csv").write_text(body)
+    rep = importer(tmp_path / "q.csv")
+    assert rep.rows_read == 1 and rep.rejected == 1
+    assert any("unclosed quote" in r for r in rep.reject_reasons)
+
+
+def test_nul_bytes_reject_the_row(importer, tmp_path):
+    (tmp_path / "n.csv").write_bytes(b"email,city\na@x.com,Os\x00lo\nb@x.com,Rome\n")
+    rep = importer(tmp_path / "n.csv")
+    assert (rep.created, rep.rejected) == (1, 1) and any("NUL" in r for r in rep.reject_reasons)
+
+
+def test_mixed_line_endings(importer, tmp_path):
+    (tmp_path / "l.csv").write_bytes(b"email,city\r\na@x.com,Oslo\nb@x.com,Rome\rc@x.com,Bern\r\n")
+    assert importer(tmp_path / "l.csv").created == 3
+
+
+def test_fifty_megabyte_cell_is_rejected(importer, tmp_path):
+    (tmp_path / "big.csv").write_text("email,comments\n" + "a@x.com," + "x" * (50 * 1024 * 1024) + "\nb@x.com,ok\n")
+    rep = importer(tmp_path / "big.csv")
+    assert (rep.created, rep.rejected) == (1, 1) and any("MB" in r for r in rep.reject_reasons)
+
+
+def test_binary_junk_is_refused(importer, tmp_path):
+    (tmp_path / "junk.csv").write_bytes(bytes(range(256)) * 400)
+    with pytest.raises(ImportFileError):
+        importer(tmp_path / "junk.csv")
+
+
+def test_gbk_file_declared_utf8_says_which_encoding_it_is(importer, tmp_path):
+    f = write_csv(tmp_path / "g.csv", [["姓名", "邮箱"], ["张伟", "zw@example.cn"]] * 30, encoding="gbk")
+    with pytest.raises(ImportFileError) as exc:
+        importer(f, encoding="utf-8")
+    assert "not valid utf-8" in str(exc.value) and "gb18030" in exc.value.hint
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "gb18030", "big5", "cp932", "cp1252"])
+def test_encodings_are_detected(importer, workspace, tmp_path, encoding):
+    names = {"utf-8-sig": "Zoë", "utf-16": "Zoë", "gb18030": "张伟", "big5": "陳大文", "cp932": "山田太郎",
+             "cp1252": "Zoë Müller-Lüdenscheidt"}
+    rows = [["name", "email", "city"]] + [[names[encoding], f"u{i}@example.com", "x"] for i in range(40)]
+    rep = importer(write_csv(tmp_path / "enc.csv", rows, encoding=encoding))
+    assert rep.created == 40
+    stored = workspace.list(where="email = 'u1@example.com'")[0]
+    first, last = stored["first_name"] or "", stored["last_name"] or ""
+    assert names[encoding] in (last + first, f"{first} {last}")  # CJK names are surname-first
+
+
+def test_xlsx_with_merged_cells_and_formulas(importer, workspace, tmp_path):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    sh = wb.active
+    sh.append(["Email", "Company", "Score"])
+    sh.append(["a@x.com", "Acme", 5])
+    sh.append(["b@x.com", None, "=B2"])
+    sh.merge_cells("B2:B3")
+    wb.save(tmp_path / "book.xlsx")
+    rep = importer(tmp_path / "book.xlsx", overrides={"Score": "lead_score"})
+    assert rep.format == "xlsx" and rep.rows_read == 2 and rep.balanced
+    assert workspace.list(where="email = 'b@x.com'")[0]["company"] == "Acme"
+
+
+def test_ten_thousand_columns(importer, workspace, tmp_path):
+    header = ["email"] + [f"col{i}" for i in range(10_000)]
+    rep = importer(write_csv(tmp_path / "wide.csv", [header, ["w@x.com"] + ["v"] * 10_000]))
+    assert rep.created == 1 and len(rep.unmapped) == 10_000
+
+
+def test_hostile_strings_survive_import_and_export_is_escaped(importer, workspace, tmp_path):
+    from leadbridge.importing.export import export_csv
+    evil = ["=cmd|' /C calc'!A0", "+1+1", "-2", "@SUM(1)", "Robert'); DROP TABLE person;--"]
+    rows = [["email", "title"]] + [[f"e{i}@x.com", s] for i, s in enumerate(evil)]
+    importer(write_csv(tmp_path / "evil.csv", rows))
+    n = export_csv(workspace, tmp_path / "out.csv", columns=["email", "title"])
+    out = list(csv.reader((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert n == 5 and [r[1] for r in out[1:]] == ["'" + s if s[0] in "=+-@" else s for s in evil]
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from leadbridge.importing import ImportOptions, run_import
+from leadbridge.workspace import Workspace
+ws = Workspace.open(sys.argv[1])
+ws.config.write.batch_size = 200
+run_import(ws, Path(sys.argv[2]), ImportOptions(resume=len(sys.argv) > 3, list_name="L"),
+           progress=lambda done, n: print(done, flush=True))
+"""
+
+
+def test_killed_import_resumes_without_double_applying(workspace, tmp_path):
+    f = write_csv(tmp_path / "big.csv", [HEADER, *people_rows(6000)])
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(workspace.root), str(f)], stdout=subprocess.PIPE,
+                            text=True, cwd=tmp_path)
+    for _ in range(5):
+        proc.stdout.readline()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = workspace.count()
+    assert 0 < done_before < 6000
+    with pytest.raises(ImportFileError, match="was interrupted") as exc:
+        from leadbridge.importing import ImportOptions, run_import
+        run_import(workspace, f, ImportOptions(list_name="L"))
+    assert "--resume" in exc.value.hint
+    out = subprocess.run([sys.executable, "-c", WRITER, str(workspace.root), str(f), "resume"],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert workspace.count() == 6000
+    hist = workspace.history(workspace.list(where="email = 'p1@example.com'")[0]["id"])
+    assert [h["field"] for h in hist].count("first_name") == 1  # applied once
+    assert len(workspace.list("campaign_member")) == 6000
