@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from leadbridge.dedupe.config import DedupeConfig
 from leadbridge.errors import ConfigError
 from leadbridge.model.policies import FieldPolicy, FieldRule
 from leadbridge.standards.config import StandardsConfig
@@ -68,6 +69,8 @@ class LeadbridgeConfig(_Section):
                                        description="normalizers and data standards applied on every write")
     crm: CrmConfig | None = Field(None, description="the CRM to sync with (`leadbridge crm connect` fills it)")
     sync: SyncConfig = Field(default_factory=SyncConfig)
+    dedupe: DedupeConfig = Field(default_factory=DedupeConfig,
+                                 description="duplicate matching, merge survivorship, auto-merge schedule")
 
     @field_validator("crm")
     @classmethod

@@ -101,7 +101,7 @@ class Workspace:
     # -- the one door --------------------------------------------------------------------------
 
     def write(self, changes: Iterable[Change], source: Source | SourceKind | str, obj: str = "person", *,
-              checkpoint: str | None = None, dry_run: bool = False, describe=None) -> WriteResult:
+              checkpoint: str | None = None, dry_run: bool = False, describe=None, after=None) -> WriteResult:
         """Write changes to `obj` records through identity, policies, standards, diff and history.
 
         `dry_run` runs everything and rolls back: the result says what would happen.
@@ -109,7 +109,8 @@ class Workspace:
         src = Source.of(source)
         if src.actor is None:
             src = Source(src.kind, src.detail, _actor())
-        return self.pipeline.run(changes, src, obj, checkpoint=checkpoint, dry_run=dry_run, describe=describe)
+        return self.pipeline.run(changes, src, obj, checkpoint=checkpoint, dry_run=dry_run, describe=describe,
+                                 after=after)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ GROUPS = [
     ("importing", None),
     ("sync", None),
     ("audit", None),
+    ("dedupe", "dedupe"),
     ("demo", None),
 ]
 OPTIONAL_GROUPS = [

@@ -62,6 +62,10 @@ class Connector(Protocol):
 
     def users(self) -> list[dict[str, Any]]: ...
 
+    def merge(self, obj: str, master_id: str, duplicate_ids: list[str]) -> list[str]:
+        """Merge duplicates into the master in the CRM (when `capabilities.merge`); the merged ids."""
+        ...
+
     def limits(self) -> dict[str, Any]: ...
 
     @property

@@ -95,6 +95,7 @@ class WriteResult:
     items: list[ItemResult] = field(default_factory=list)
     skipped: bool = False
     stored: Any = None
+    batch_id: int | None = None  # the last batch written
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for i in self.items if i.outcome is outcome)
@@ -109,3 +110,4 @@ class WriteResult:
 
     def extend(self, other: "WriteResult") -> None:
         self.items.extend(other.items)
+        self.batch_id = other.batch_id if other.batch_id is not None else self.batch_id

@@ -54,6 +54,9 @@ def decide(policy: FieldPolicy, source: SourceKind, current: Any, incoming: Any,
     if source.value in policy.blocked_sources and not is_blank(current):
         return Decision(False, reason=f"source {source.value} is blocked for this field")
     rule, from_crm = policy.rule, source.is_crm
+    if source is SourceKind.MERGE:  # survivorship (or an undo) already chose the value: set it as is
+        return Decision(True, incoming, push=rule not in (FieldRule.NONE, FieldRule.CRM_WINS,
+                                                          FieldRule.CRM_UNLESS_BLANK))
     blank_in, blank_cur = is_blank(incoming), is_blank(current)
 
     if rule is FieldRule.APPEND:

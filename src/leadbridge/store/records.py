@@ -43,7 +43,7 @@ def fetch_by_ids(conn: sa.Connection, table: sa.Table, ids: Sequence[int]) -> di
 
 def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
                  keys: Sequence[tuple[Any, ...]], live_only: bool = True) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Records whose `columns` equal one of `keys`; the lowest id wins when several match."""
+    """Records whose `columns` equal one of `keys`; a live record before a merged one, then the lowest id."""
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     if not keys:
         return out
@@ -54,7 +54,7 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
             # no ORDER BY: it can make SQLite scan by id instead of using the key's index
             for row in conn.execute(sa.select(table).where(col.in_(part), live)).mappings():
                 key = (row[columns[0]],)
-                if key not in out or row["id"] < out[key]["id"]:
+                if key not in out or _rank(row) < _rank(out[key]):
                     out[key] = row_dict(row)
         return out
     # composite keys (memberships): narrow by the first two columns, match exactly in Python
@@ -66,9 +66,27 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
             stmt = sa.select(table).where(table.c[columns[0]].in_(first), table.c[columns[1]].in_(part), live)
             for row in conn.execute(stmt).mappings():
                 key = tuple(row[c] for c in columns)
-                if key in wanted and (key not in out or row["id"] < out[key]["id"]):
+                if key in wanted and (key not in out or _rank(row) < _rank(out[key])):
                     out[key] = row_dict(row)
     return out
+
+
+def _rank(row: Any) -> tuple[bool, int]:
+    return (row.get("merged_into_id") is not None, row["id"])
+
+
+def follow_merges(conn: sa.Connection, table: sa.Table, rows: dict[Any, dict[str, Any]]) -> None:
+    """Replace merged-away records in `rows` by the record they were merged into (in place)."""
+    for _ in range(10):  # a chain of merges (A into B, then B into C) is followed to its end
+        targets = {k: r["merged_into_id"] for k, r in rows.items() if r.get("merged_into_id")}
+        if not targets:
+            return
+        winners = fetch_by_ids(conn, table, sorted(set(targets.values())))
+        for k, wid in targets.items():
+            if wid in winners:
+                rows[k] = winners[wid]
+            else:
+                del rows[k]
 
 
 def fetch_links(conn: sa.Connection, db: Database, system: str, crm_object: str | None,

@@ -141,6 +141,39 @@ def _system_tables(md: sa.MetaData) -> None:
     )
 
     _sync_tables(md)
+    _dedupe_tables(md)
+
+
+def _dedupe_tables(md: sa.MetaData) -> None:
+    """Dedupe: candidate pairs (review queue, remembered decisions) and merges with their undo snapshots."""
+    sa.Table("dedupe_pair", md,
+             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+             sa.Column("object", sa.String(40), nullable=False),
+             sa.Column("a_id", sa.BigInteger, nullable=False),
+             sa.Column("b_id", sa.BigInteger, nullable=False),
+             sa.Column("score", sa.Float, nullable=False),
+             sa.Column("rule", sa.String(80), nullable=False),
+             sa.Column("detail", sa.Text()),  # JSON: field scores and reasons
+             sa.Column("status", sa.String(12), nullable=False),  # review | accepted | rejected | merged
+             sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
+             sa.Column("decided_at", sa.DateTime(timezone=True)),
+             sa.Column("decided_by", sa.Text()),
+             sa.UniqueConstraint("object", "a_id", "b_id", name="uq_dedupe_pair"),
+             sa.Index("ix_dedupe_pair_status", "status"))
+    sa.Table("merge_event", md,
+             sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+             sa.Column("object", sa.String(40), nullable=False),
+             sa.Column("winner_id", sa.BigInteger, nullable=False),
+             sa.Column("loser_ids", sa.Text(), nullable=False),  # JSON list
+             sa.Column("reason", sa.Text()),
+             sa.Column("auto", sa.Boolean, nullable=False, default=False),
+             sa.Column("actor", sa.Text()),
+             sa.Column("merged_at", sa.DateTime(timezone=True), nullable=False),
+             sa.Column("snapshot", sa.Text(), nullable=False),  # JSON: everything undo needs
+             sa.Column("crm_action", sa.Text()),
+             sa.Column("undone_at", sa.DateTime(timezone=True)),
+             sa.Column("undone_by", sa.Text()),
+             sa.Index("ix_merge_event_winner", "object", "winner_id"))
 
 
 def _sync_tables(md: sa.MetaData) -> None:

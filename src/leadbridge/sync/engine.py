@@ -135,4 +135,6 @@ def run_forever(ws: "Workspace", crm: Connector, interval: float, *, do_push: bo
         result = run_cycle(ws, crm, do_push=do_push, do_pull=do_pull)
         if on_cycle:
             on_cycle(result)
+        from leadbridge.dedupe.schedule import run_if_due
+        run_if_due(ws)  # dedupe.schedule: daily/weekly auto-merge between cycles
         time.sleep(max(0.0, interval - (time.monotonic() - started)))

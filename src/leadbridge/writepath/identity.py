@@ -62,7 +62,9 @@ def resolve(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Cha
     if obj.match_keys:
         wanted = [k for k in set(keys.values()) if k is not None]
         key_cols = obj.match_keys[0]
-        by_key = records.fetch_by_key(conn, table, key_cols, wanted)
+        # a key held only by a merged-away record leads to its winner: duplicates don't come back
+        by_key = records.fetch_by_key(conn, table, key_cols, wanted, live_only=False)
+        records.follow_merges(conn, table, by_key)
 
     items: list[PendingItem] = []
     follow: dict[int, PendingItem] = {}

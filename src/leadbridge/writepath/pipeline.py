@@ -34,7 +34,8 @@ class WritePipeline:
 
     def run(self, changes: Iterable[Change], source: Source, obj: str = "person", *,
             checkpoint: str | None = None, dry_run: bool = False,
-            describe: Callable[[WriteResult], dict] | None = None) -> WriteResult:
+            describe: Callable[[WriteResult], dict] | None = None,
+            after: Callable[[Any, WriteResult], None] | None = None) -> WriteResult:
         """Write `changes` in batches of `write.batch_size`, one transaction each.
 
         With `checkpoint`, the (single) batch is skipped if a batch with that
@@ -42,11 +43,19 @@ class WritePipeline:
         With `dry_run`, every batch runs in full and is then rolled back.
         `describe(result)` returns caller data stored with the batch (e.g. an import's
         accounting); a skipped checkpoint returns it as `result.stored`.
+        `after(conn, result)` runs in the batch's transaction before it commits, for
+        writes that must land together with rows of other tables (a merge's re-parenting);
+        it requires the changes to fit in one batch.
         """
-        self._dry_run, self._describe = dry_run, describe
+        self._dry_run, self._describe, self._after = dry_run, describe, after
         objdef = self.db.objects[obj]
         result = WriteResult()
         size, offset, it = self.config.write.batch_size, 0, iter(changes)
+        if after is not None:
+            changes = list(changes)
+            if len(changes) > size:
+                raise ValueError("a write with `after` must fit in one batch")
+            it = iter(changes)
         while chunk := list(islice(it, size)):
             part = self._batch(objdef, chunk, source, offset, checkpoint)
             result.extend(part)
@@ -108,6 +117,9 @@ class WritePipeline:
             ordered = WriteResult([by_index[offset + i] for i in range(len(changes))])
             info = self._describe(ordered) if self._describe else None
             records.finish_batch(conn, self.db, batch_id, {"outcomes": ordered.counts, "info": info})
+            ordered.batch_id = batch_id
+            if self._after:
+                self._after(conn, ordered)
         return ordered
 
     def _policy(self, obj: ObjectDef, name: str, cache: dict[str, FieldPolicy]) -> FieldPolicy:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, TypeVar
 
@@ -150,6 +151,34 @@ class SalesforceConnector:
         end = datetime.now(timezone.utc) + timedelta(minutes=1)
         res = self._call(lambda: getattr(self.sf, obj).deleted(since, end))
         return [(d["id"], parse_sf_datetime(d["deletedDate"])) for d in res.get("deletedRecords", [])]
+
+    # -- merge (SOAP partner API: REST has no merge) --------------------------------------------
+
+    def merge(self, obj: str, master_id: str, duplicate_ids: list[str]) -> list[str]:
+        """Merge up to two duplicates into `master_id` in the CRM; returns the merged (deleted) ids."""
+        from xml.sax.saxutils import escape
+        org_id = self.sf.session_id.split("!")[0]  # a Salesforce session id starts with the org id
+        url = f"{self.sf.base_url.split('/services/')[0]}/services/Soap/u/{self.creds.api_version}/{org_id}"
+        dups = "".join(f"<urn:recordToMergeIds>{escape(d)}</urn:recordToMergeIds>" for d in duplicate_ids)
+        body = ('<?xml version="1.0" encoding="utf-8"?><soapenv:Envelope '
+                'xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:urn="urn:partner.soap.sforce.com" '
+                'xmlns:urn1="urn:sobject.partner.soap.sforce.com"><soapenv:Header><urn:SessionHeader>'
+                f"<urn:sessionId>{escape(self.sf.session_id)}</urn:sessionId></urn:SessionHeader></soapenv:Header>"
+                f"<soapenv:Body><urn:merge><urn:request><urn:masterRecord><urn1:type>{escape(obj)}</urn1:type>"
+                f"<urn1:Id>{escape(master_id)}</urn1:Id></urn:masterRecord>{dups}</urn:request></urn:merge>"
+                "</soapenv:Body></soapenv:Envelope>")
+
+        def go() -> str:
+            r = self.session.post(url, data=body.encode("utf-8"), timeout=TIMEOUT,
+                                  headers={"Content-Type": "text/xml; charset=utf-8", "SOAPAction": "merge"})
+            return r.text
+        text = self._call(go)
+        if "<success>true</success>" not in text:
+            code = re.search(r"<statusCode>(.*?)</statusCode>", text)
+            msg = re.search(r"<message>(.*?)</message>", text) or re.search(r"<faultstring>(.*?)</faultstring>", text)
+            raise CrmDataError(f"CRM merge failed: {msg.group(1) if msg else text[:200]}",
+                               code=code.group(1) if code else "MERGE_FAILED")
+        return re.findall(r"<mergedRecordIds>(.*?)</mergedRecordIds>", text)
 
 
 def _body(r: requests.Response) -> Any:
