@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from leadbridge.dedupe.config import DedupeConfig
 from leadbridge.errors import ConfigError
+from leadbridge.routing.config import RoutingConfig
+from leadbridge.sourcing.config import PersonSourceConfig
 from leadbridge.model.policies import FieldPolicy, FieldRule
 from leadbridge.standards.config import StandardsConfig
 from leadbridge.sync.config import CrmConfig, SyncConfig, looks_like_plain_secret
@@ -69,6 +71,10 @@ class LeadbridgeConfig(_Section):
                                        description="normalizers and data standards applied on every write")
     crm: CrmConfig | None = Field(None, description="the CRM to sync with (`leadbridge crm connect` fills it)")
     sync: SyncConfig = Field(default_factory=SyncConfig)
+    routing: RoutingConfig = Field(default_factory=RoutingConfig,
+                                   description="territories, teams, ordered routing rules, fallback queue")
+    person_source: PersonSourceConfig = Field(default_factory=PersonSourceConfig,
+                                              description="how a person's source is derived (rules, then GA4 channel)")
     dedupe: DedupeConfig = Field(default_factory=DedupeConfig,
                                  description="duplicate matching, merge survivorship, auto-merge schedule")
 

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 
 def default_stages(ws: "Workspace") -> list[WriteStage]:
-    """normalize + validate (standards) → rules acting on entry (filled in as those areas land)."""
+    """normalize + validate (standards) → person source → routing (the last two on new people only)."""
+    from leadbridge.routing.stage import RoutingStage
+    from leadbridge.sourcing.stage import SourcingStage
     from leadbridge.standards.stage import StandardsStage
-    return [StandardsStage(ws.config.standards)]
+    return [StandardsStage(ws.config.standards), SourcingStage(), RoutingStage()]

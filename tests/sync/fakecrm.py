@@ -15,9 +15,10 @@ REQUIRED = {"Lead": ("LastName", "Company"), "Contact": ("LastName",)}
 
 class FakeCrm:
     def __init__(self) -> None:
-        self.capabilities = Capabilities("fake", bulk=False)
+        self.capabilities = Capabilities("fake", bulk=False, merge=True)
         self.records: dict[str, dict[str, dict[str, Any]]] = {"Lead": {}, "Contact": {}, "User": {}}
         self.deleted: dict[str, list[tuple[str, datetime]]] = {"Lead": [], "Contact": []}
+        self.masters: dict[str, str] = {}  # merged-away id → master id
         self._ids = itertools.count(1)
         self.clock = datetime.now(timezone.utc)
         self.api_calls = 0
@@ -61,6 +62,13 @@ class FakeCrm:
     def delete(self, obj: str, rid: str) -> None:
         del self.records[obj][rid]
         self.deleted[obj].append((rid, self._tick()))
+
+    def merge(self, obj: str, master_id: str, duplicate_ids: list[str]) -> list[str]:
+        for d in duplicate_ids:
+            self.delete(obj, d)
+            self.masters[d] = master_id
+        self.edit(obj, master_id)
+        return list(duplicate_ids)
 
     # -- Connector protocol --------------------------------------------------------------------
 
@@ -145,6 +153,10 @@ class FakeCrm:
         self._call()
         return [CrmRecord(obj, i, self._fmt(self.records[obj][i]), self.records[obj][i]["SystemModstamp"])
                 for i in ids if i in self.records[obj]]
+
+    def merged_into(self, obj: str, ids: list[str]) -> dict[str, str]:
+        self._call()
+        return {i: self.masters[i] for i in ids if i in self.masters}
 
     def deleted_since(self, obj: str, since: datetime) -> list[tuple[str, datetime]]:
         self._call()

@@ -192,3 +192,19 @@ def test_sync_log_keeps_every_push_and_pull(workspace, crm):
     log = sync_state.log_of(workspace.db, "person", pid)
     assert [e["direction"] for e in log][:1] == ["push"] and "pull" in [e["direction"] for e in log]
     assert json.loads(log[0]["payload"])["LastName"] == "Lee"
+
+
+def test_crm_merge_of_two_records_of_one_person_just_retires_the_loser(workspace, crm):
+    pid = person(workspace)
+    run_cycle(workspace, crm)
+    loser = workspace.crm_links(pid)[0]["crm_id"]
+    master = crm.add("Lead", LastName="Lee", Company="Acme", Email="ann@example.com")  # sales' own copy
+    run_cycle(workspace, crm)  # found by email: the same person, linked to both
+    crm.merge("Lead", master, [loser])
+    res = run_cycle(workspace, crm)
+    assert res.merged == 1 and workspace.count() == 1
+    assert {(l["crm_id"], l["active"]) for l in workspace.crm_links(pid)} == {(loser, False), (master, True)}
+    assert sync_state.alerts(workspace.db) == [] and sync_state.open_errors(workspace.db) == []
+    workspace.write([Change({"title": "VP"}, id=pid)], SourceKind.UI)
+    run_cycle(workspace, crm)
+    assert crm.records["Lead"][master]["Title"] == "VP"

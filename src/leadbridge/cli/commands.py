@@ -17,6 +17,8 @@ GROUPS = [
     ("sync", None),
     ("audit", None),
     ("dedupe", "dedupe"),
+    ("routing", "route"),
+    ("sourcing", "source"),
     ("demo", None),
 ]
 OPTIONAL_GROUPS = [

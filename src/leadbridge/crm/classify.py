@@ -24,6 +24,9 @@ _FIXES = {
     "INVALID_CROSS_REFERENCE_KEY": "the owner or lookup{fields} does not exist in the CRM: check the owner mapping",
     "CANNOT_UPDATE_CONVERTED_LEAD": "the lead was converted: leadbridge re-links the person to the contact",
     "ENTITY_IS_DELETED": "the CRM record was deleted: `leadbridge sync resync --code ENTITY_IS_DELETED` re-creates it",
+    "CRM_MERGED": "the CRM merged this person's record into another local person's: merge the two here "
+                  "(`leadbridge dedupe`); if they are not the same person, `leadbridge sync resync --code CRM_MERGED` "
+                  "pushes this one as a new CRM record",
     "UNMAPPED_OWNER": "map this owner to a CRM user (users are matched by email)",
     "INVALID_FIELD": "the mapping names a CRM field that does not exist: `leadbridge mapping check`",
     "INSUFFICIENT_ACCESS_OR_READONLY": "give the sync user edit access to the object and fields",

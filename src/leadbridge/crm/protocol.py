@@ -62,6 +62,10 @@ class Connector(Protocol):
 
     def users(self) -> list[dict[str, Any]]: ...
 
+    def merged_into(self, obj: str, ids: list[str]) -> dict[str, str]:
+        """Of these deleted ids, those deleted by a CRM merge: loser id → the master it was merged into."""
+        ...
+
     def merge(self, obj: str, master_id: str, duplicate_ids: list[str]) -> list[str]:
         """Merge duplicates into the master in the CRM (when `capabilities.merge`); the merged ids."""
         ...

@@ -142,6 +142,28 @@ def _system_tables(md: sa.MetaData) -> None:
 
     _sync_tables(md)
     _dedupe_tables(md)
+    _routing_tables(md)
+
+
+def _routing_tables(md: sa.MetaData) -> None:
+    """Routing: every decision with its explanation, and assignment counters for distribution."""
+    sa.Table("route_decision", md,
+             sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
+             sa.Column("person_id", sa.BigInteger, nullable=False),
+             sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+             sa.Column("territory", sa.String(80)),
+             sa.Column("rule", sa.String(120)),
+             sa.Column("team", sa.String(120)),
+             sa.Column("user_email", sa.String(255)),
+             sa.Column("queue", sa.String(120)),
+             sa.Column("explanation", sa.Text(), nullable=False),
+             sa.Index("ix_route_decision_person", "person_id"))
+    sa.Table("route_counter", md,
+             sa.Column("team", sa.String(120), primary_key=True),
+             sa.Column("user_email", sa.String(255), primary_key=True),
+             sa.Column("total", sa.BigInteger, nullable=False),
+             sa.Column("day", sa.Date, nullable=False),
+             sa.Column("today", sa.Integer, nullable=False))
 
 
 def _dedupe_tables(md: sa.MetaData) -> None:

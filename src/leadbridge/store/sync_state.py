@@ -150,3 +150,31 @@ def active_links(db: Database, obj: str, record_ids: Iterable[int]) -> dict[int,
             for rid, co, cid in conn.execute(stmt):
                 out.setdefault(rid, []).append((co, cid))
     return out
+
+
+def linked_records(db: Database, system: str, crm_object: str, crm_ids: Iterable[str]) -> dict[str, int]:
+    """crm id → local record id, through active crosswalk links only."""
+    t = db.table("crm_link")
+    ids = list(crm_ids)
+    out: dict[str, int] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(ids), 900):
+            stmt = sa.select(t.c.crm_id, t.c.record_id).where(
+                t.c.system == system, t.c.crm_object == crm_object, t.c.active.is_(True),
+                t.c.crm_id.in_(ids[i:i + 900])).order_by(t.c.id)
+            for cid, rid in conn.execute(stmt):
+                out[cid] = rid
+    return out
+
+
+def errors_with_code(db: Database, obj: str, record_ids: Iterable[int], code: str) -> dict[int, dict[str, Any]]:
+    """The open errors with `code` of these records."""
+    t = db.table("sync_error")
+    ids = list(record_ids)
+    out: dict[int, dict[str, Any]] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(ids), 900):
+            stmt = sa.select(t).where(t.c.object == obj, t.c.code == code, t.c.record_id.in_(ids[i:i + 900]))
+            for r in conn.execute(stmt).mappings():
+                out[r["record_id"]] = row_dict(r)
+    return out

@@ -1,4 +1,4 @@
-"""A sync cycle: release crashed claims, push, pull, record metrics, raise alerts."""
+"""A sync cycle: release crashed claims, pull, push, record metrics, raise alerts."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ class CycleResult:
     skipped: int = 0
     converted: int = 0
     deleted: int = 0
+    merged: int = 0
     api_calls: int = 0
     backlog: int = 0
     paused: str | None = None
@@ -64,7 +65,7 @@ def paused_reason(ws: "Workspace", now: datetime) -> str | None:
 
 def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull: bool = True,
               dry_run: bool = False) -> CycleResult:
-    """One push + pull; every record's result is stored, metrics recorded for `sync status`."""
+    """One pull + push; every record's result is stored, metrics recorded for `sync status`."""
     cfg = ws.config.sync
     start = datetime.now(timezone.utc)
     calls0 = crm.api_calls
@@ -76,16 +77,18 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
     outbox.release_stale(ws.db, cfg.lease_seconds, start)
     p, q = PushStats(), PullStats()
     try:
-        if do_push:
-            p = push(ws, crm, dry_run=dry_run, now=start)
+        # pull first: a conflict (both sides changed since the last sync) is settled locally by the field
+        # rules before anything is pushed, so a push never overwrites a newer CRM change unseen
         if do_pull and not dry_run:
             q = pull(ws, crm, start)
+        if do_push:
+            p = push(ws, crm, dry_run=dry_run, now=start)
     except CrmConfigError as exc:
         pause(ws, exc)
         res.paused = f"paused: {exc}"
     res.finished_at = datetime.now(timezone.utc)
     res.pushed, res.failed, res.skipped = p.pushed, p.failed + q.failed, p.skipped
-    res.pulled, res.converted, res.deleted = q.pulled, q.converted, q.deleted
+    res.pulled, res.converted, res.deleted, res.merged = q.pulled, q.converted, q.deleted, q.merged
     res.api_calls, res.backlog = crm.api_calls - calls0, _backlog(ws)
     if dry_run:
         res.dry_run = p.dry_run

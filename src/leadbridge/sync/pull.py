@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from leadbridge.crm.protocol import Connector
+from leadbridge.crm.classify import suggest_fix
+from leadbridge.crm.protocol import Connector, ErrorDetail
 from leadbridge.crm.salesforce.connector import parse_sf_datetime
 from leadbridge.model.changes import Change, Outcome, Source, SourceKind
 from leadbridge.store import sync_state
@@ -15,6 +16,7 @@ from leadbridge.sync.mapping import from_crm
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
 
+SYSTEM = "salesforce"
 DELETED_WINDOW = timedelta(days=29)  # Salesforce keeps deleted ids about 30 days
 
 
@@ -24,6 +26,7 @@ class PullStats:
     created: int = 0
     converted: int = 0
     deleted: int = 0
+    merged: int = 0
     failed: int = 0
 
 
@@ -44,6 +47,7 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
     users = pull_users(ws, crm)
     for mapping in (cfg.lead, cfg.contact):
         obj = mapping.crm_object
+        _pull_deletes(ws, crm, obj, now, stats)  # merges first: a master's person is then found by its link
         cursor = sync_state.get_cursor(ws.db, obj)
         since = cursor - timedelta(seconds=cfg.overlap_seconds) if cursor else None
         extra = [cfg.external_id_field] + (["IsConverted", "ConvertedContactId"] if obj == "Lead" else [])
@@ -78,7 +82,6 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
         if records:
             newest = max(r.modstamp for r in records if r.modstamp)
             sync_state.set_cursor(ws.db, obj, max(newest, cursor) if cursor else newest)
-        stats.deleted += _pull_deletes(ws, crm, obj, now)
     return stats
 
 
@@ -125,12 +128,57 @@ def relink_converted(ws: "Workspace", crm: Connector, person_ids: list[int]) -> 
     return _apply_conversions(ws, [r for r in leads if r.values.get("IsConverted")])
 
 
-def _pull_deletes(ws: "Workspace", crm: Connector, obj: str, now: datetime) -> int:
+def _pull_deletes(ws: "Workspace", crm: Connector, obj: str, now: datetime, stats: PullStats) -> None:
+    """CRM deletions of linked records: a merge re-links (or flags local duplicates), a delete unlinks."""
     since = sync_state.get_cursor(ws.db, obj, "deleted") or now - DELETED_WINDOW
-    deleted = crm.deleted_since(obj, max(since, now - DELETED_WINDOW))
-    if deleted and ws.config.sync.on_crm_delete == "unlink":
-        sync_state.deactivate_links(ws.db, "salesforce", obj, [d for d, _ in deleted])
-        sync_state.log(ws.db, [{"direction": "pull", "object": "person", "crm_object": obj, "crm_id": d,
-                                "status": "ok", "result": {"deleted_at": at}} for d, at in deleted])
+    deleted = dict(crm.deleted_since(obj, max(since, now - DELETED_WINDOW)))
+    # only ids still linked matter; the overlap re-reads the rest, and they were handled already
+    linked = sync_state.linked_records(ws.db, SYSTEM, obj, list(deleted)) if deleted else {}
+    masters = crm.merged_into(obj, list(linked)) if linked and crm.capabilities.merge else {}
+    if masters:
+        stats.merged += _apply_merges(ws, obj, {l: (m, linked[l]) for l, m in masters.items()})
+    gone = [d for d in linked if d not in masters]
+    if gone and ws.config.sync.on_crm_delete == "unlink":
+        sync_state.deactivate_links(ws.db, SYSTEM, obj, gone)
+        sync_state.log(ws.db, [{"direction": "pull", "object": "person", "record_id": linked[d], "crm_object": obj,
+                                "crm_id": d, "status": "ok", "result": {"deleted_at": deleted[d]}} for d in gone])
+        stats.deleted += len(gone)
     sync_state.set_cursor(ws.db, obj, now - timedelta(minutes=5), "deleted")
-    return len(deleted)
+
+
+def _apply_merges(ws: "Workspace", obj: str, merges: dict[str, tuple[str, int]]) -> int:
+    """CRM merges (loser id → (master id, local person of the loser)).
+
+    The loser's link is retired. One local person behind both ids: it keeps (or gets) the master's
+    link. Two different people: they are duplicates; merging them locally is dedupe's work, so the
+    loser's person is held from pushing (it would re-create the record sales just merged away) and
+    an alert says which people to merge.
+    """
+    master_people = sync_state.linked_records(ws.db, SYSTEM, obj, {m for m, _ in merges.values()})
+    live = _live_ids(ws, [p for _, p in merges.values()] + list(master_people.values()))
+    relinks, log, held = [], [], []
+    for loser, (master, pid) in merges.items():
+        a = live.get(str(pid), pid)
+        b = live.get(str(master_people[master]), master_people[master]) if master in master_people else None
+        base = {"direction": "pull", "object": "person", "crm_object": obj, "crm_id": loser, "status": "ok"}
+        if b is None or a == b:
+            if b is None:
+                relinks.append(Change({}, id=a, crm_id=master, crm_object=obj))
+            log.append({**base, "record_id": a, "result": {"merged_into": master, "relinked": True}})
+            continue
+        msg = (f"CRM merged {obj} {loser} into {master}; local people {a} and {b} are duplicates "
+               "— run `leadbridge dedupe`")
+        sync_state.add_alert(ws.db, "crm_merge_duplicates", "warning", msg,
+                             {"crm_object": obj, "loser": loser, "master": master, "people": [a, b]})
+        held.append({"object": "person", "record_id": a, "crm_object": obj, "crm_id": loser, "error_class": "data",
+                     "code": "CRM_MERGED", "message": msg, "fields": [],
+                     "fix": suggest_fix(ErrorDetail("CRM_MERGED", msg))})
+        log += [{**base, "record_id": a, "status": "failed", "error_code": "CRM_MERGED",
+                 "result": {"merged_into": master, "duplicate_of": b, "message": msg}},
+                {**base, "record_id": b, "crm_id": master, "result": {"absorbed": loser, "duplicate_of": a}}]
+    if relinks:
+        ws.write(relinks, Source(SourceKind.CRM, "crm merge"))
+    sync_state.deactivate_links(ws.db, SYSTEM, obj, list(merges))
+    sync_state.record_errors(ws.db, held)
+    sync_state.log(ws.db, log)
+    return len(merges)

@@ -55,6 +55,7 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
     sync_filter = w.parse(cfg.filter)
     links = sync_state.active_links(db, "person", list(by_record))
     owners = owner_map(ws, "salesforce")
+    held = _held(ws)
     plans: dict[tuple[str, str | None], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     done_ids, skip_ids, log, errors = [], [], [], []
     for rid, group in by_record.items():
@@ -70,6 +71,13 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
             continue
         fields = set().union(*(json.loads(e["fields"]) for e in group))
         target = _target(links.get(rid, []))
+        if target[1] is None and rid in held:  # pushing would re-create the record the CRM merged away
+            stats.failed += 1
+            if not dry_run:
+                outbox.fail(db, ids, f"CRM_MERGED: {held[rid]['message']}")
+            log.append({"direction": "push", "object": "person", "record_id": rid, "status": "failed",
+                        "error_code": "CRM_MERGED", "result": {"message": held[rid]["message"]}})
+            continue
         mapping = cfg.contact if target[0] == "Contact" else cfg.lead
         payload, problems = to_crm(rec, None if target[1] is None else fields, mapping, owners)
         if problems:
@@ -101,6 +109,18 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
     sync_state.record_errors(db, errors)
     _send(ws, crm, plans, by_record, stats, now)
     return stats
+
+
+def _held(ws: "Workspace") -> dict[int, dict[str, Any]]:
+    """People held after a CRM merge until dedupe merges them locally (then the hold is released)."""
+    held = {e["record_id"]: e for e in sync_state.open_errors(ws.db, "CRM_MERGED")}
+    if held:
+        merged = [r["id"] for r in ws.list("person", f"id in ({','.join(map(str, held))})", include_merged=True,
+                                           limit=None, columns=["id", "merged_into_id"]) if r["merged_into_id"]]
+        sync_state.clear_errors(ws.db, "person", merged)
+        for rid in merged:
+            del held[rid]
+    return held
 
 
 def _peek(ws: "Workspace", limit: int) -> list[dict[str, Any]]:

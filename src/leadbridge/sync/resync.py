@@ -18,6 +18,8 @@ def resync(ws: "Workspace", *, failed: bool = False, code: str | None = None, wh
     if where:
         matched = [r["id"] for r in ws.list("person", where, columns=["id"], limit=None)]
         ids = matched if ids is None else [i for i in ids if i in set(matched)]
+    if code == "CRM_MERGED" and ids:
+        sync_state.clear_errors(ws.db, "person", ids)  # someone checked: not duplicates, push them as they are
     if failed or code:
         return outbox.requeue(ws.db, "person", ("failed", "dead"), ids)
     if ids is None:

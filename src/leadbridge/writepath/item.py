@@ -71,10 +71,15 @@ class WriteContext:
     now: datetime
     config: "LeadbridgeConfig"
     conn: "sa.Connection"
+    db: Any = None  # the Database: its tables, for stages that read or keep their own records
 
 
 class WriteStage(Protocol):
-    """A step between policies and diff: normalize, validate, hygiene rules, routing."""
+    """A step between policies and diff: normalize, validate, hygiene rules, routing.
+
+    A stage may also define `persisted(items, ctx)`, called after the records are stored
+    (ids known) in the same transaction, to write its own tables through `ctx.conn`.
+    """
 
     name: str
 

@@ -101,7 +101,7 @@ class WritePipeline:
             for index, primary in follow.items():
                 if not primary.reasons:
                     self._apply(obj, primary, changes[index - offset], source, policies, now, stamp)
-            ctx = WriteContext(obj, source, now, self.config, conn)
+            ctx = WriteContext(obj, source, now, self.config, conn, self.db)
             for stage in self.stages:
                 live = [i for i in items if not i.reasons]
                 if live:
@@ -110,6 +110,10 @@ class WritePipeline:
             batch_id = records.new_batch(conn, self.db, obj.name, source.kind.value, source.detail,
                                          source.actor, checkpoint)
             by_index = self._persist(conn, obj, items, source, batch_id, now)
+            for stage in self.stages:  # stages that keep their own records (routing decisions) do it here
+                persisted = getattr(stage, "persisted", None)
+                if persisted is not None:
+                    persisted([i for i in items if not i.reasons and i.id is not None], ctx)
             for index, primary in follow.items():
                 base = by_index[primary.index]
                 by_index[index] = ItemResult(changes[index - offset].ref, base.outcome, base.id,

@@ -152,6 +152,16 @@ class SalesforceConnector:
         res = self._call(lambda: getattr(self.sf, obj).deleted(since, end))
         return [(d["id"], parse_sf_datetime(d["deletedDate"])) for d in res.get("deletedRecords", [])]
 
+    def merged_into(self, obj: str, ids: list[str]) -> dict[str, str]:
+        """Deleted ids that a merge removed → their master (queryAll keeps MasterRecordId on merged losers)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 200):
+            quoted = ", ".join(f"'{x}'" for x in ids[i:i + 200])
+            rows = self.query(f"SELECT Id, MasterRecordId FROM {obj} WHERE Id IN ({quoted}) AND IsDeleted = true",
+                              include_deleted=True)
+            out.update({r["Id"]: r["MasterRecordId"] for r in rows if r.get("MasterRecordId")})
+        return out
+
     # -- merge (SOAP partner API: REST has no merge) --------------------------------------------
 
     def merge(self, obj: str, master_id: str, duplicate_ids: list[str]) -> list[str]:
