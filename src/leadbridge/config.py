@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from leadbridge.dedupe.config import DedupeConfig
 from leadbridge.errors import ConfigError
+from leadbridge.hygiene.config import HygieneConfig
 from leadbridge.routing.config import RoutingConfig
 from leadbridge.sourcing.config import PersonSourceConfig
 from leadbridge.model.policies import FieldPolicy, FieldRule
@@ -75,6 +76,8 @@ class LeadbridgeConfig(_Section):
                                    description="territories, teams, ordered routing rules, fallback queue")
     person_source: PersonSourceConfig = Field(default_factory=PersonSourceConfig,
                                               description="how a person's source is derived (rules, then GA4 channel)")
+    hygiene: HygieneConfig = Field(default_factory=HygieneConfig,
+                                   description="rules acting on entry: trigger + filter + actions")
     dedupe: DedupeConfig = Field(default_factory=DedupeConfig,
                                  description="duplicate matching, merge survivorship, auto-merge schedule")
 

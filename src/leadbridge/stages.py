@@ -11,8 +11,9 @@ if TYPE_CHECKING:
 
 
 def default_stages(ws: "Workspace") -> list[WriteStage]:
-    """normalize + validate (standards) → person source → routing (the last two on new people only)."""
+    """standards (normalize + validate) → hygiene rules → person source → routing (the last two: new people)."""
+    from leadbridge.hygiene.stage import HygieneStage
     from leadbridge.routing.stage import RoutingStage
     from leadbridge.sourcing.stage import SourcingStage
     from leadbridge.standards.stage import StandardsStage
-    return [StandardsStage(ws.config.standards), SourcingStage(), RoutingStage()]
+    return [StandardsStage(ws.config.standards), HygieneStage(), SourcingStage(), RoutingStage()]

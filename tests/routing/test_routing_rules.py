@@ -81,7 +81,8 @@ def test_routing_on_entry_run_explain_and_simulate(workspace: Workspace, capsys)
     owners = [ws.get(i)["owner_id"] for i in ids]
     assert owners == [users[0], users[1], users[0], users[1]]  # routed on entry, round robin
     assert ws.get(ids[0])["time_zone"] == "Europe/Berlin"
-    assert any(h["source"] == "form" and "routing:" in json.dumps(h, default=str) for h in ws.history(ids[0]))
+    owner = next(h for h in ws.history(ids[0]) if h["field"] == "owner_id")
+    assert owner["source"] == "form" and owner["note"].startswith("routing: routed to EMEA/DACH team")
 
     code = main(["route", "explain", str(ids[0]), "-w", str(ws.root), "--json"])
     decisions = json.loads(capsys.readouterr().out)["decisions"]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from leadbridge.model import where as w
-from leadbridge.routing.config import Member, RoutingConfig, Team
+from leadbridge.routing.config import RoutingConfig, Team
 from leadbridge.routing.territory import country_code, state_code, time_zone
 
 
@@ -55,6 +55,9 @@ class Router:
             for c in t.countries:
                 self.by_country.setdefault(c.upper(), (t.name, t.region))
         self._where_cache: dict[tuple, tuple[str | None, str | None, str | None, str | None]] = {}
+        # the first matching rule depends only on the fields the rules use: cached per batch by their values
+        self._used = sorted(set().union(*(w.fields_used(n) for _, n in self.rules))) if self.rules else []
+        self._rule_cache: dict[tuple, int] = {}
 
     def locate(self, record: Mapping[str, Any]) -> tuple[str | None, str | None, str | None, str | None]:
         """(territory, region, time zone, ISO country) of a record."""
@@ -72,9 +75,14 @@ class Router:
         territory, region, tz, cc = self.locate(record)
         where_text = f"country={cc}" + (f", state={record.get('state')}" if record.get("state") else "") \
             if cc else "no known country"
-        for n, (rule, node) in enumerate(self.rules, 1):
-            if not w.evaluate(node, record, now):
-                continue
+        key = tuple(record.get(f) for f in self._used)
+        first = self._rule_cache.get(key)
+        if first is None:
+            first = next((n for n, (_, node) in enumerate(self.rules) if w.evaluate(node, record, now)), -1)
+            if len(self._rule_cache) < 1_000_000:
+                self._rule_cache[key] = first
+        if first >= 0:
+            n, rule = first + 1, self.rules[first][0]
             why = f"because {where_text} matched rule {n} '{rule.name}'"
             if rule.user:
                 return Decision(territory, region, tz, rule.name, None, rule.user, None,
@@ -104,9 +112,10 @@ class Router:
                      or self.counters.today.get((team.name, m.user), 0) < m.capacity_per_day]
         if not avail:
             return None
-        weight = (lambda m: m.weight) if team.distribution == "weighted" else (lambda m: 1)
+        weighted = team.distribution == "weighted"
+        total = self.counters.total
         # the member furthest behind their share goes next (smooth weighted round robin); ties by order
-        chosen: Member = min(avail, key=lambda m: (self.counters.total.get((team.name, m.user), 0) / weight(m),
-                                                   team.members.index(m)))
+        _, _, chosen = min((total.get((team.name, m.user), 0) / (m.weight if weighted else 1), k, m)
+                           for k, m in enumerate(avail))
         self.counters.add(team.name, chosen.user)
         return chosen.user

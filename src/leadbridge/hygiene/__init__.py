@@ -1,0 +1,1 @@
+"""Hygiene rules acting on entry: trigger + filter + actions, inside the write path's batch."""
