@@ -12,6 +12,7 @@ from rich.table import Table
 from leadbridge.demo.people import generate_people
 from leadbridge.importing import ImportOptions, run_import
 from leadbridge.model.changes import Change, Source, SourceKind
+from leadbridge.store import profile
 from leadbridge.workspace import Workspace
 
 COLUMNS = [("First Name", "first_name"), ("Last Name", "last_name"), ("E-mail Address", "email"),
@@ -77,8 +78,63 @@ def run_demo(console: Console, *, directory: Path | None = None, people: int = 3
         if h["field"] != "email_key":
             console.print(f"  {h['at'][:19]} {h['source']:<12} {h['field']:<14} {h['old']!r} → {h['new']!r}")
     console.print(f"people: {ws.count()}  (changing an email never creates a second person)")
+    _dedupe(console, ws)
+    _routing(console, ws)
     _sync(console, ws, root)
     return ws
+
+
+def _dedupe(console: Console, ws: Workspace) -> None:
+    from leadbridge.dedupe.find import auto_merge, find
+    from leadbridge.dedupe.merge import undo
+    console.rule("4. duplicates: found with reasons, merged with survivorship, undone exactly")
+    ws.write([Change({"first_name": "Robert", "last_name": "Fischer", "email": "robert.fischer@gmail.com",
+                      "company": "Nordlicht Software GmbH", "phone": "+49 30 901820", "country": "Germany"}),
+              Change({"first_name": "Bob", "last_name": "Fischer", "email": "r.o.bert.fischer+events@gmail.com",
+                      "company": "NORDLICHT SOFTWARE", "title": "CTO"}),
+              Change({"first_name": "Robert", "last_name": "Fisher", "email": "rfischer@nordlicht.de",
+                      "company": "Nordlicht Software", "phone": "030 901820", "country": "DE"})],
+             Source(SourceKind.FORM))
+    report = find(ws)
+    console.print(f"{report.records} people, {report.candidates} candidate pairs, {len(report.clusters)} clusters, "
+                  f"{len(report.review)} pairs for review ({report.seconds:.1f} s)")
+    cluster = max(report.clusters, key=lambda c: len(c.ids))
+    for p in cluster.pairs[:2]:
+        why = ", ".join(f"{f['field']} {f['level']}" for f in p["fields"] if f["weight"] > 0)
+        console.print(f"  {p['a']} ↔ {p['b']}  p={p['probability']:.4f}  rule '{p['rule']}': {why}")
+    before = ws.count()
+    _, outcomes = auto_merge(ws)
+    console.print(f"auto-merge: {len(outcomes)} merges, people {before} → {ws.count()}")
+    last = next(o for o in outcomes if set(o.plan.loser_ids) | {o.plan.winner_id} == set(cluster.ids))
+    console.print(f"  merge {last.merge_id}: winner {last.plan.winner_id} ({last.plan.why}); fields from the others: "
+                  f"{', '.join(last.plan.values) or 'none'}")
+    res = undo(ws, last.merge_id)
+    console.print(f"  undo merge {last.merge_id}: people {', '.join(map(str, res.losers))} are back; people: {ws.count()}")
+
+
+def _routing(console: Console, ws: Workspace) -> None:
+    from leadbridge.routing.config import Member, RouteRule, Team
+    from leadbridge.routing.run import explain, run
+    from leadbridge.sourcing.backfill import backfill
+    console.rule("5. routing by territory, time zones, person source")
+    # the sandbox CRM's users, so routed owners exist on both sides (users are matched by email)
+    anna, ben, chen = (f"{n}@sandbox.leadbridge.local" for n in ("anna", "ben", "chen"))
+    reps = {"NA West": [ben], "NA Central": [ben], "NA East": [ben, anna], "EMEA": [anna], "APAC": [chen],
+            "LATAM": [ben]}
+    ws.write([Change({"email": e, "name": e.split("@")[0].title(), "active": True}) for e in (anna, ben, chen)],
+             Source(SourceKind.SYSTEM), "user")
+    ws.config.routing.teams = [Team(name=t, members=[Member(user=e) for e in es]) for t, es in reps.items()]
+    ws.config.routing.rules = [RouteRule(name="hot leads", when="lead_score >= 95", user=anna),
+                               RouteRule(name="own territory", when="country is not empty", territory="*")]
+    report = run(ws)
+    console.print(f"routed {report['people']} people: " + ", ".join(f"{k} {v}" for k, v in report["by_territory"].items()))
+    pid = ws.list(where="country = Germany", limit=1)[0]["id"]
+    d = explain(ws, pid)["decisions"][-1]
+    console.print(f"  person {pid}: {d['explanation']} (time zone {ws.get(pid)['time_zone']})")
+    src = backfill(ws)
+    sources = profile.value_counts(ws.db, "person", "person_source", limit=4)
+    console.print(f"person source (set on entry): {', '.join(f'{v} {n}' for v, n in sources)}; backfill filled "
+                  f"{src['filled']}, still without {src['still_without_source']}")
 
 
 def _sync(console: Console, ws: Workspace, root: Path) -> None:
@@ -89,7 +145,7 @@ def _sync(console: Console, ws: Workspace, root: Path) -> None:
     from leadbridge.sync.engine import connect, run_cycle
     from leadbridge.sync.status import sync_status
 
-    console.rule("4. sync both ways with the sandbox CRM")
+    console.rule("6. sync both ways with the sandbox CRM")
     with SandboxServer(root / "sandbox") as srv:
         srv.write_env(root / "sandbox.env")
         connect_sandbox(ws, root / "sandbox.env")
