@@ -16,4 +16,4 @@ def default_stages(ws: "Workspace") -> list[WriteStage]:
     from leadbridge.routing.stage import RoutingStage
     from leadbridge.sourcing.stage import SourcingStage
     from leadbridge.standards.stage import StandardsStage
-    return [StandardsStage(ws.config.standards), HygieneStage(), SourcingStage(), RoutingStage()]
+    return [StandardsStage(), HygieneStage(), SourcingStage(), RoutingStage()]

@@ -87,7 +87,24 @@ class Workspace:
     def install_default_stages(self) -> None:
         """Plug the standard write stages (normalize/validate, rules) into the write path."""
         from leadbridge.stages import default_stages
+        self.load_crm_picklists()
         self.stages[:] = default_stages(self)
+
+    def load_crm_picklists(self) -> list[str]:
+        """Fill standards rules that take their values from the CRM (`crm_picklist`) from the describe cache;
+        returns the rules whose CRM values are not cached yet."""
+        from leadbridge.crm import describe_cache
+        missing = []
+        for rule in self.config.standards.rules:
+            if not rule.crm_picklist:
+                continue
+            obj, _, field = rule.crm_picklist.partition(".")
+            entries = describe_cache.picklist(self.root, obj, field)
+            if entries is None:
+                missing.append(rule.name)
+                continue
+            rule.values = list(dict.fromkeys(v for e in entries for v in (e["value"], e["label"]) if v))
+        return missing
 
     def close(self) -> None:
         self.db.dispose()

@@ -70,3 +70,26 @@ def test_standards_apply_normalizes_stored_people_through_the_door(workspace: Wo
     assert (rec["country"], rec["last_name"]) == ("Germany", "Smith")
     assert [h["source"] for h in Workspace.open(workspace.root).history(pid) if h["field"] == "country"] == \
         ["api", "standards"]
+
+
+def test_picklist_values_from_the_crms_describe_cache(workspace, tmp_path):
+    """A rule with crm_picklist takes the CRM's values (API names and labels) once the describe is cached."""
+    from leadbridge.sandbox import SandboxServer
+    from leadbridge.standards.config import Rule
+    from leadbridge.sync.connection import connect_sandbox
+    from leadbridge.sync.engine import connect
+    from leadbridge.sync.mapping_check import check
+    ws = workspace
+    rule = Rule(name="lead source from CRM", field="lead_source", kind="picklist", crm_picklist="Lead.LeadSource",
+                action="flag")
+    with SandboxServer(tmp_path / "sandbox") as srv:
+        srv.write_env(tmp_path / "sandbox.env")
+        connect_sandbox(ws, tmp_path / "sandbox.env")
+        ws.config.standards.rules.append(rule)
+        assert ws.load_crm_picklists() == ["lead source from CRM"]  # not cached yet: the rule waits
+        check(ws, connect(ws))
+    assert ws.load_crm_picklists() == [] and "Web" in rule.values
+    ok, bad = ws.write([Change({"email": "p1@x.com", "lead_source": "Web"}),
+                        Change({"email": "p2@x.com", "lead_source": "Billboard"})], SourceKind.FORM).ids
+    assert not ws.get(ok)["data_invalid"]
+    assert ws.get(bad)["data_invalid"] and "lead source from CRM" in ws.get(bad)["data_issues"]

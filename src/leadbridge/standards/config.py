@@ -20,6 +20,8 @@ class Rule(_M):
     format: Literal["email", "phone", "url", "date", "country", "state"] | None = None
     max_length: int | None = None
     values: list[str] = Field(default_factory=list, description="picklist values (or labels)")
+    crm_picklist: str | None = Field(None, description="picklist values from the CRM's cached describe, e.g. "
+                                                       "'Lead.Industry' (API values and labels both accepted)")
     pattern: str | None = None
     allowed: str = Field(".'-&, ", description="characters allowed besides letters and digits (no_special_chars)")
     when: str | None = Field(None, description="only when this --where filter matches the record")

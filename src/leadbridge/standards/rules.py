@@ -39,6 +39,8 @@ def _check(rule: Rule, value: Any, record: dict[str, Any]) -> str | None:
     if rule.kind == "no_special_chars":
         return None if _special_ok(text, rule.allowed) else f"{rule.field} {text!r} has special characters"
     if rule.kind == "picklist":
+        if rule.crm_picklist and not rule.values:
+            return None  # the CRM's describe is not cached yet (`leadbridge mapping check` fetches it)
         return None if text in rule.values else f"{rule.field} {text!r} is not one of the allowed values"
     if rule.kind == "regex":
         return None if re.fullmatch(rule.pattern or ".*", text) else f"{rule.field} {text!r} does not match {rule.pattern}"

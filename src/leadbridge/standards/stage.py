@@ -16,23 +16,23 @@ class StandardsStage:
 
     name = "standards"
 
-    def __init__(self, cfg: StandardsConfig):
-        self.cfg = cfg
-        self.rule_fields = {r.field for r in cfg.rules} | {"country"}
+    def __init__(self, cfg: StandardsConfig | None = None):
+        self.cfg = cfg  # None: the workspace's current config, read at each batch
 
     def __call__(self, items: list[PendingItem], ctx: WriteContext) -> None:
-        if not self.cfg.enabled or ctx.obj.name != "person":
+        cfg = self.cfg or ctx.config.standards
+        if not cfg.enabled or ctx.obj.name != "person":
             return
         for item in items:
             changed = item.applied & WATCHED
             if not changed:
                 continue
-            for field, n in normalize_record(item.record, changed, self.cfg).items():
+            for field, n in normalize_record(item.record, changed, cfg).items():
                 if n.value is not None and n.value != item.record.get(field):
                     item.set(field, n.value, note=f"standards: {n.reason}")
                 if field == "email":
                     self._email_flags(item, n)
-            violations = check_record(item.record, self.cfg)
+            violations = check_record(item.record, cfg)
             rejects = [v for v in violations if v.action == "reject"]
             if rejects:
                 item.reasons += [f"{v.rule}: {v.message}" for v in rejects]

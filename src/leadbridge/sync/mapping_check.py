@@ -6,6 +6,7 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from leadbridge.crm import describe_cache
 from leadbridge.crm.protocol import Connector
 from leadbridge.model.types import FieldType as T
 from leadbridge.sync.config import ObjectMapping
@@ -32,6 +33,7 @@ def _norm(s: str) -> str:
 def suggest(ws: "Workspace", crm: Connector, crm_object: str = "Lead") -> dict[str, Any]:
     """A field mapping from the CRM's describe: names and labels matched, types checked, customs listed."""
     desc = crm.describe(crm_object)
+    describe_cache.save(ws.root, crm_object, desc)
     fields = {f["name"]: f for f in desc["fields"]}
     by_key = {}
     for f in desc["fields"]:
@@ -62,6 +64,7 @@ def _check_object(ws: "Workspace", crm: Connector, mapping: ObjectMapping, ext_i
     obj = mapping.crm_object
     out: list[dict[str, Any]] = []
     desc = crm.describe(obj)
+    describe_cache.save(ws.root, obj, desc)
     fields = {f["name"]: f for f in desc["fields"]}
     local = {f.name: f for f in ws.fields("person")}
     ext = fields.get(ext_id)
