@@ -16,7 +16,8 @@ REQUIRED = {"Lead": ("LastName", "Company"), "Contact": ("LastName",)}
 class FakeCrm:
     def __init__(self) -> None:
         self.capabilities = Capabilities("fake", bulk=False, merge=True)
-        self.records: dict[str, dict[str, dict[str, Any]]] = {"Lead": {}, "Contact": {}, "User": {}}
+        self.records: dict[str, dict[str, dict[str, Any]]] = {o: {} for o in (
+            "Lead", "Contact", "User", "Account", "Campaign", "Opportunity", "CampaignMember")}
         self.deleted: dict[str, list[tuple[str, datetime]]] = {"Lead": [], "Contact": []}
         self.masters: dict[str, str] = {}  # merged-away id → master id
         self._ids = itertools.count(1)
@@ -31,7 +32,8 @@ class FakeCrm:
         return self.clock
 
     def _new_id(self, obj: str) -> str:
-        prefix = {"Lead": "00Q", "Contact": "003", "User": "005"}[obj]
+        prefix = {"Lead": "00Q", "Contact": "003", "User": "005", "Account": "001", "Campaign": "701",
+                  "Opportunity": "006", "CampaignMember": "00v"}[obj]
         return f"{prefix}{next(self._ids):015d}"
 
     def _call(self) -> None:

@@ -92,7 +92,7 @@ def test_data_error_is_kept_with_fix_and_requeued_when_record_changes(workspace,
 def test_transient_failure_retries_with_backoff(workspace, crm):
     person(workspace)
     crm.fail_next_call = transient()
-    res = run_cycle(workspace, crm)
+    res = run_cycle(workspace, crm, do_pull=False)
     assert res.pushed == 0
     t = workspace.db.table("outbox")
     with workspace.db.engine.connect() as conn:
@@ -208,3 +208,23 @@ def test_crm_merge_of_two_records_of_one_person_just_retires_the_loser(workspace
     workspace.write([Change({"title": "VP"}, id=pid)], SourceKind.UI)
     run_cycle(workspace, crm)
     assert crm.records["Lead"][master]["Title"] == "VP"
+
+
+def test_transient_failure_of_the_pull_does_not_stop_the_cycle(workspace, crm):
+    person(workspace)
+    crm.fail_next_call = transient()  # the first call of a cycle is the pull's
+    res = run_cycle(workspace, crm)
+    assert res.pull_error and res.pushed == 1 and res.paused is None
+    assert run_cycle(workspace, crm).pull_error is None
+
+
+def test_campaign_member_of_a_person_not_linked_here_is_skipped_and_logged(workspace, crm):
+    camp = crm.add("Campaign", Name="Trade Show")
+    crm.add("CampaignMember", CampaignId=camp, LeadId="00Q999999999999999", Status="Sent")
+    res = run_cycle(workspace, crm)
+    assert res.related["campaign"]["created"] == 1 and res.related["campaign_member"]["skipped"] == 1
+    assert workspace.count("campaign_member") == 0
+    t = workspace.db.table("sync_log")
+    with workspace.db.engine.connect() as conn:
+        row = conn.execute(sa.select(t).where(t.c.object == "campaign_member")).mappings().first()
+    assert row["status"] == "skipped" and "not linked" in row["result"]

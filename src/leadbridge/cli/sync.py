@@ -103,7 +103,7 @@ def sync_run(once: bool = typer.Option(False, "--once", help="One cycle, then ex
              pull_only: bool = typer.Option(False, "--pull", help="Only pull."),
              dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be pushed, per record and field."),
              workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
-    """Run the sync: push the outbox, pull CRM changes (every --interval seconds unless --once)."""
+    """Run the sync: pull CRM changes, then push the outbox (every --interval seconds unless --once)."""
     from leadbridge.sync.engine import connect, run_cycle, run_forever
     with open_workspace(workspace) as ws:
         crm = connect(ws)
@@ -130,9 +130,13 @@ def _print_cycle(res) -> None:
     if res.paused:
         console.print(f"[yellow]{res.paused}[/]")
         return
+    related = ", ".join(f"{o} {c['pulled']}" for o, c in (res.related or {}).items() if c["pulled"])
     console.print(f"{res.finished_at:%H:%M:%S} pushed {res.pushed} pulled {res.pulled} failed {res.failed} "
-                  f"skipped {res.skipped} converted {res.converted} deleted {res.deleted} · "
-                  f"{res.api_calls} API calls · backlog {res.backlog}")
+                  f"skipped {res.skipped} converted {res.converted} merged {res.merged} deleted {res.deleted} · "
+                  + (f"related pulled: {related} · " if related else "")
+                  + f"{res.api_calls} API calls · backlog {res.backlog}")
+    if res.pull_error:
+        console.print(f"[yellow]pull failed (retried next cycle): {res.pull_error}[/]")
 
 
 @sync_app.command("status")

@@ -7,6 +7,7 @@ path calls it per incoming field, the sync engine for pushes.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,9 +61,10 @@ def decide(policy: FieldPolicy, source: SourceKind, current: Any, incoming: Any,
     blank_in, blank_cur = is_blank(incoming), is_blank(current)
 
     if rule is FieldRule.APPEND:
-        if blank_in or (not blank_cur and str(incoming) in str(current)):
+        new = str(incoming) if blank_cur or blank_in else _new_lines(str(current), str(incoming))
+        if blank_in or not new:
             return Decision(False, reason="nothing new to append")
-        text = f"{stamp}{incoming}" if stamp else str(incoming)
+        text = f"{stamp}{new}" if stamp else new
         value = text if blank_cur else f"{current}\n{text}"
         return Decision(True, value, push=not from_crm and rule is not FieldRule.NONE)
     if rule is FieldRule.FILL_ONLY:
@@ -98,3 +100,16 @@ def _from_ma(rule: FieldRule, blank_in: bool, incoming: Any) -> Decision:
     if rule is FieldRule.MA_UNLESS_BLANK and blank_in:
         return Decision(True, incoming, push=False)
     return Decision(True, incoming, push=True)
+
+
+_STAMP = re.compile(r"^\[[^\]]*\] ")
+
+
+def _new_lines(current: str, incoming: str) -> str:
+    """The lines of `incoming` not yet in `current` (stamps ignored): a CRM text that repeats what was
+    already there, or an echo of our own push, appends only what is new, or nothing."""
+    have = {line.strip() for line in current.splitlines()}
+    have |= {_STAMP.sub("", line).strip() for line in current.splitlines()}
+    new = [line for line in incoming.splitlines()
+           if line.strip() and line.strip() not in have and _STAMP.sub("", line).strip() not in have]
+    return "\n".join(new)

@@ -152,16 +152,17 @@ def active_links(db: Database, obj: str, record_ids: Iterable[int]) -> dict[int,
     return out
 
 
-def linked_records(db: Database, system: str, crm_object: str, crm_ids: Iterable[str]) -> dict[str, int]:
-    """crm id → local record id, through active crosswalk links only."""
+def linked_records(db: Database, system: str, crm_object: str | None, crm_ids: Iterable[str]) -> dict[str, int]:
+    """crm id → local record id, through active crosswalk links only (of any CRM object when None)."""
     t = db.table("crm_link")
     ids = list(crm_ids)
     out: dict[str, int] = {}
     with db.engine.connect() as conn:
         for i in range(0, len(ids), 900):
             stmt = sa.select(t.c.crm_id, t.c.record_id).where(
-                t.c.system == system, t.c.crm_object == crm_object, t.c.active.is_(True),
-                t.c.crm_id.in_(ids[i:i + 900])).order_by(t.c.id)
+                t.c.system == system, t.c.active.is_(True), t.c.crm_id.in_(ids[i:i + 900])).order_by(t.c.id)
+            if crm_object:
+                stmt = stmt.where(t.c.crm_object == crm_object)
             for cid, rid in conn.execute(stmt):
                 out[cid] = rid
     return out

@@ -28,6 +28,22 @@ CONTACT_FIELDS = {
     "owner_id": "OwnerId", "comments": "Description",
 }
 
+ACCOUNT_FIELDS = {
+    "name": "Name", "website": "Website", "industry": "Industry", "annual_revenue": "AnnualRevenue",
+    "number_of_employees": "NumberOfEmployees", "phone": "Phone", "street": "BillingStreet",
+    "city": "BillingCity", "state": "BillingState", "postal_code": "BillingPostalCode",
+    "country": "BillingCountry", "owner_id": "OwnerId",
+}
+CAMPAIGN_FIELDS = {
+    "name": "Name", "type": "Type", "status": "Status", "start_date": "StartDate", "end_date": "EndDate",
+    "budgeted_cost": "BudgetedCost", "actual_cost": "ActualCost",
+}
+OPPORTUNITY_FIELDS = {
+    "name": "Name", "stage": "StageName", "amount": "Amount", "close_date": "CloseDate", "is_won": "IsWon",
+    "is_closed": "IsClosed", "company_id": "AccountId", "campaign_id": "CampaignId", "owner_id": "OwnerId",
+}
+CAMPAIGN_MEMBER_FIELDS = {"campaign_id": "CampaignId", "status": "Status", "responded": "HasResponded"}
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -59,6 +75,16 @@ class SyncConfig(_Section):
     lead: ObjectMapping = Field(default_factory=lambda: ObjectMapping(crm_object="Lead", fields=dict(LEAD_FIELDS)))
     contact: ObjectMapping = Field(default_factory=lambda: ObjectMapping(crm_object="Contact",
                                                                           fields=dict(CONTACT_FIELDS)))
+    related: dict[str, ObjectMapping] = Field(
+        default_factory=lambda: {
+            "company": ObjectMapping(crm_object="Account", fields=dict(ACCOUNT_FIELDS)),
+            "campaign": ObjectMapping(crm_object="Campaign", fields=dict(CAMPAIGN_FIELDS)),
+            "opportunity": ObjectMapping(crm_object="Opportunity", fields=dict(OPPORTUNITY_FIELDS)),
+            "campaign_member": ObjectMapping(crm_object="CampaignMember", fields=dict(CAMPAIGN_MEMBER_FIELDS)),
+        },
+        description="local object → CRM object pulled with the people (in this order): references "
+                    "(company_id, campaign_id, owner_id) are followed through the crosswalk; a campaign "
+                    "member's person is its ContactId, else its LeadId")
     filter: str = Field("email is not empty and not data_invalid = true and not is_test = true",
                         description="which people sync (the --where language)")
     claim_size: int = Field(5000, ge=1, description="outbox entries taken per push")

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from leadbridge.crm.protocol import Connector
 from leadbridge.crm.salesforce import Credentials, SalesforceConnector
-from leadbridge.errors import ConfigError, CrmConfigError
+from leadbridge.errors import ConfigError, CrmConfigError, CrmError
 from leadbridge.store import outbox, sync_state
 from leadbridge.sync.config import resolve_env
 from leadbridge.sync.pull import PullStats, pull
@@ -17,6 +18,8 @@ from leadbridge.sync.push import PushStats, push
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -30,9 +33,11 @@ class CycleResult:
     converted: int = 0
     deleted: int = 0
     merged: int = 0
+    related: dict[str, dict[str, int]] | None = None
     api_calls: int = 0
     backlog: int = 0
     paused: str | None = None
+    pull_error: str | None = None
     dry_run: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,7 +85,18 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
         # pull first: a conflict (both sides changed since the last sync) is settled locally by the field
         # rules before anything is pushed, so a push never overwrites a newer CRM change unseen
         if do_pull and not dry_run:
-            q = pull(ws, crm, start)
+            try:
+                q = pull(ws, crm, start)
+            except CrmConfigError:
+                raise
+            except CrmError as exc:  # transient: the cursors did not move, the next cycle reads it again
+                res.pull_error = str(exc)
+                log.warning("sync: pull failed, retried next cycle: %s", exc)
+                if exc.code == "REQUEST_LIMIT_EXCEEDED":
+                    until = start + timedelta(seconds=cfg.limit_backoff_seconds)
+                    sync_state.set_state(ws.db, "backoff_until", until.isoformat())
+                    sync_state.add_alert(ws.db, "api_limit", "warning", f"CRM API limit reached: sync waits ({exc})")
+                    do_push = False
         if do_push:
             p = push(ws, crm, dry_run=dry_run, now=start)
     except CrmConfigError as exc:
@@ -89,6 +105,7 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
     res.finished_at = datetime.now(timezone.utc)
     res.pushed, res.failed, res.skipped = p.pushed, p.failed + q.failed, p.skipped
     res.pulled, res.converted, res.deleted, res.merged = q.pulled, q.converted, q.deleted, q.merged
+    res.related = q.related
     res.api_calls, res.backlog = crm.api_calls - calls0, _backlog(ws)
     if dry_run:
         res.dry_run = p.dry_run

@@ -11,12 +11,13 @@ NON_NULLABLE = {"LastName", "Company"}  # never send a blank for these: the CRM 
 
 
 def to_crm(record: dict[str, Any], fields: set[str] | None, mapping: ObjectMapping,
-           owner_ids: dict[int, str]) -> tuple[dict[str, Any], list[str]]:
-    """CRM payload for `fields` of a person (all mapped fields when None); second value: unmapped owners."""
+           owner_ids: dict[int, str], skip: set[str] = frozenset()) -> tuple[dict[str, Any], list[str]]:
+    """CRM payload for `fields` of a person (all mapped fields when None, never those in `skip`: rule none);
+    second value: unmapped owners."""
     payload: dict[str, Any] = {}
     problems: list[str] = []
     for local, crm in mapping.fields.items():
-        if fields is not None and local not in fields:
+        if (fields is not None and local not in fields) or local in skip:
             continue
         value = record.get(local)
         if fields is None and value is None:

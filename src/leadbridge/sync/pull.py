@@ -28,6 +28,7 @@ class PullStats:
     deleted: int = 0
     merged: int = 0
     failed: int = 0
+    related: dict[str, dict[str, int]] | None = None
 
 
 def pull_users(ws: "Workspace", crm: Connector) -> dict[str, int]:
@@ -82,6 +83,9 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
         if records:
             newest = max(r.modstamp for r in records if r.modstamp)
             sync_state.set_cursor(ws.db, obj, max(newest, cursor) if cursor else newest)
+    if cfg.related:
+        from leadbridge.sync.related import pull_related
+        stats.related = pull_related(ws, crm, users)
     return stats
 
 

@@ -14,6 +14,7 @@ from leadbridge.crm.protocol import Connector, ErrorDetail, SaveResult
 from leadbridge.errors import CrmConfigError, CrmError, CrmTransientError
 from leadbridge.model import where as w
 from leadbridge.model.changes import Change, Source, SourceKind
+from leadbridge.model.policies import FieldRule
 from leadbridge.store import outbox, sync_state
 from leadbridge.sync.mapping import to_crm
 
@@ -56,6 +57,8 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
     links = sync_state.active_links(db, "person", list(by_record))
     owners = owner_map(ws, "salesforce")
     held = _held(ws)
+    never_synced = {f for f in {*cfg.lead.fields, *cfg.contact.fields}
+                    if ws.config.policy("person", f).rule is FieldRule.NONE}
     plans: dict[tuple[str, str | None], list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     done_ids, skip_ids, log, errors = [], [], [], []
     for rid, group in by_record.items():
@@ -79,7 +82,8 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
                         "error_code": "CRM_MERGED", "result": {"message": held[rid]["message"]}})
             continue
         mapping = cfg.contact if target[0] == "Contact" else cfg.lead
-        payload, problems = to_crm(rec, None if target[1] is None else fields, mapping, owners)
+        payload, problems = to_crm(rec, None if target[1] is None else fields, mapping, owners,
+                                   skip=never_synced)
         if problems:
             err = ErrorDetail("UNMAPPED_OWNER", problems[0], ("OwnerId",))
             errors.append(_error_row(rid, target, err))
@@ -177,7 +181,13 @@ def _send(ws: "Workspace", crm: Connector, plans, by_record, stats: PushStats, n
                                  max_attempts=cfg.max_attempts, jitter=0, now=now, count_attempt=False)
                     return
                 continue
-            _apply_results(ws, crm, obj, chunk, results, by_record, stats, now)
+            config_error = _apply_results(ws, crm, obj, chunk, results, by_record, stats, now)
+            if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
+                rest = [e["id"] for rid, _ in items[start + size:] for e in by_record[rid]]
+                outbox.retry(db, rest, "sync paused", base=cfg.backoff_seconds, cap=cfg.backoff_cap_seconds,
+                             max_attempts=cfg.max_attempts, jitter=0, now=now, count_attempt=False)
+                raise CrmConfigError(f"{config_error.code}: {config_error.message}", code=config_error.code,
+                                     fields=list(config_error.fields))
 
 
 def _by_call(plans) -> dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]:
@@ -197,9 +207,13 @@ def _retry(ws, ids, error, now, stats, n) -> None:
                              f"{cfg.max_attempts} attempts: {error}")
 
 
-def _apply_results(ws: "Workspace", crm: Connector, obj: str, items, results: list[SaveResult], by_record, stats, now) -> None:
+def _apply_results(ws: "Workspace", crm: Connector, obj: str, items, results: list[SaveResult], by_record, stats,
+                   now) -> ErrorDetail | None:
+    """Settle one call's results; returns the first configuration error (those records wait, unsent)."""
     db = ws.db
     ok_ids, transient, links, ok_records, log, errors = [], [], [], [], [], []
+    config_ids: list[int] = []
+    config_error: ErrorDetail | None = None
     converted: list[int] = []
     converted_ids: list[int] = []
     for (rid, payload), res in zip(items, results):
@@ -221,6 +235,11 @@ def _apply_results(ws: "Workspace", crm: Connector, obj: str, items, results: li
         if kind == "transient":
             transient += ids
             continue
+        if kind == "config":
+            config_ids += ids
+            config_error = config_error or err
+            errors.append(_error_row(rid, (obj, payload.get("Id")), err))
+            continue
         if err.code == "CANNOT_UPDATE_CONVERTED_LEAD":
             converted.append(rid)
             converted_ids += ids
@@ -236,6 +255,11 @@ def _apply_results(ws: "Workspace", crm: Connector, obj: str, items, results: li
     sync_state.log(db, log)
     if transient:
         _retry(ws, transient, "transient CRM error", now, stats, len(transient))
+    if config_ids:
+        cfg = ws.config.sync
+        outbox.retry(db, config_ids, f"sync paused: {config_error.code}", base=cfg.backoff_seconds,
+                     cap=cfg.backoff_cap_seconds, max_attempts=cfg.max_attempts, jitter=0, now=now,
+                     count_attempt=False)
     if converted:
         from leadbridge.sync.pull import relink_converted
         relink_converted(ws, crm, converted)
@@ -243,3 +267,4 @@ def _apply_results(ws: "Workspace", crm: Connector, obj: str, items, results: li
         outbox.retry(db, converted_ids, "lead converted: re-linked to the contact", base=cfg.backoff_seconds,
                      cap=cfg.backoff_cap_seconds, max_attempts=cfg.max_attempts, jitter=0, now=now,
                      count_attempt=False)
+    return config_error
