@@ -86,3 +86,16 @@ def test_febrl_dataset_3_precision_and_recall():
     found = {tuple(sorted(p)) for p in find_matches(frame, registry()).above(0.99).select("a", "b").iter_rows()}
     tp = len(found & truth)
     assert tp / len(found) >= 0.995 and tp / len(truth) >= 0.98
+
+
+def test_hostile_and_odd_values_do_not_break_matching():
+    odd = ["'; DROP TABLE person; --", "Ann\u202eeeL", "😀😀", "x" * 5000, "", " ", "\t\n", "null", "NaN", "<b>x</b>",
+           "Zoë", "ß", "ǅ", "\u0301", "@@", "a@", "@b", "+", "0", None]
+    frame = pl.DataFrame({"id": list(range(len(odd) * 2)),
+                          "first_name": odd * 2, "last_name": odd[::-1] * 2, "email": odd * 2,
+                          "company": odd * 2, "phone": odd * 2, "city": odd * 2, "postal_code": odd * 2},
+                         schema_overrides={c: pl.Utf8 for c in ("first_name", "last_name", "email", "company",
+                                                                "phone", "city", "postal_code")})
+    matches = find_matches(frame, DedupeConfig())
+    assert matches.records == len(odd) * 2
+    assert matches.pairs["probability"].is_between(0, 1).all()
