@@ -18,7 +18,7 @@ class FakeCrm:
         self.capabilities = Capabilities("fake", bulk=False, merge=True)
         self.records: dict[str, dict[str, dict[str, Any]]] = {o: {} for o in (
             "Lead", "Contact", "User", "Account", "Campaign", "Opportunity", "CampaignMember")}
-        self.deleted: dict[str, list[tuple[str, datetime]]] = {"Lead": [], "Contact": []}
+        self.deleted: dict[str, list[tuple[str, datetime]]] = {o: [] for o in self.records}
         self.masters: dict[str, str] = {}  # merged-away id → master id
         self._ids = itertools.count(1)
         self.clock = datetime.now(timezone.utc)
@@ -155,6 +155,12 @@ class FakeCrm:
         self._call()
         return [CrmRecord(obj, i, self._fmt(self.records[obj][i]), self.records[obj][i]["SystemModstamp"])
                 for i in ids if i in self.records[obj]]
+
+    def lookup(self, obj: str, field: str, values: list[str], fields: list[str]) -> list[CrmRecord]:
+        self._call()
+        wanted = set(values)
+        return [CrmRecord(obj, r["Id"], self._fmt(r), r["SystemModstamp"])
+                for r in self.records[obj].values() if r.get(field) in wanted]
 
     def merged_into(self, obj: str, ids: list[str]) -> dict[str, str]:
         self._call()

@@ -139,6 +139,12 @@ def test_kill_9_of_the_sync_process_loses_nothing_and_duplicates_nothing(connect
     ws, srv = connected
     rnd = random.Random(5)
     ids = people(ws, 3000)
+    companies = ws.write([Change({"name": f"Company {i:02d}"}) for i in range(40)], SourceKind.UI, obj="company").ids
+    ws.write([Change({"company_id": companies[i % 40]}, id=pid) for i, pid in enumerate(ids[:400])], SourceKind.UI)
+    campaigns = ws.write([Change({"name": f"Campaign {i}", "type": "Webinar"}) for i in range(4)], SourceKind.UI,
+                         obj="campaign").ids
+    ws.write([Change({"campaign_id": campaigns[i % 4], "person_id": pid, "status": "Sent"})
+              for i, pid in enumerate(ids[:800])], SourceKind.UI, obj="campaign_member")
     for round_ in range(20):
         proc = subprocess.Popen([sys.executable, "-c", WORKER, str(ws.root)], stderr=subprocess.DEVNULL)
         time.sleep(0.8 + rnd.random() * 1.2)
@@ -150,10 +156,14 @@ def test_kill_9_of_the_sync_process_loses_nothing_and_duplicates_nothing(connect
     time.sleep(1.1)
     crm = connect(ws)
     for _ in range(40):
-        run_cycle(ws, crm, do_pull=False)
-        if not outbox.backlog(ws.db, "person").get("pending") and not outbox.backlog(ws.db, "person").get("in_flight"):
+        if run_cycle(ws, crm, do_pull=False).backlog == 0:
             break
     got = [l["Leadbridge_Id__c"] for l in leads(srv)]
     assert len(got) == len(set(got)) == 3000
     by_ext = {l["Leadbridge_Id__c"]: l for l in leads(srv)}
     assert by_ext[str(ids[15])]["Title"] == "round 15"
+    for obj, n in (("Account", 40), ("Campaign", 4), ("CampaignMember", 800)):
+        ext = [r["Leadbridge_Id__c"] for r in srv.org.store.table(obj).values()]
+        assert len(ext) == len(set(ext)) == n, obj  # every related record exactly once
+    pairs = {(m["CampaignId"], m["LeadId"]) for m in srv.org.store.table("CampaignMember").values()}
+    assert len(pairs) == 800

@@ -115,7 +115,7 @@ def sync_run(once: bool = typer.Option(False, "--once", help="One cycle, then ex
                 return
             _print_cycle(res)
             for d in res.dry_run or []:
-                console.print(f"  person {d['person']} → {d['crm_object']} {d['crm_id']}: {d['fields']}")
+                console.print(f"  {d['object']} {d['record']} → {d['crm_object']} {d['crm_id']}: {d['fields']}")
             return
         stopping = {"now": False}
         signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
@@ -151,6 +151,8 @@ def sync_status_cmd(workspace: Optional[Path] = WorkspaceOpt, as_json: bool = Js
     colour = {"normal": "green", "increasing": "yellow", "critical": "red"}[s["status"]]
     console.print(f"person sync: [{colour}]{s['status']}[/]" + (f" ({s['paused']})" if s["paused"] else ""))
     console.print(f"  backlog {s['backlog']:,}  trend {s['backlog_trend']['sparkline'] or '-'}  queue {s['queue']}")
+    for obj, o in s["objects"].items():
+        console.print(f"    {obj:<16} backlog {o['backlog']:,}  {o['queue']}")
     t = s["throughput_per_hour"]
     console.print(f"  throughput/hour (24 h): max {t['max']:,} min {t['min']:,} avg {t['avg']:,}")
     if s["last_cycle"]:

@@ -60,6 +60,10 @@ class Connector(Protocol):
 
     def get(self, obj: str, ids: list[str], fields: list[str]) -> list[CrmRecord]: ...
 
+    def lookup(self, obj: str, field: str, values: list[str], fields: list[str]) -> list[CrmRecord]:
+        """Records whose `field` is one of `values` (e.g. existing campaign members of some leads)."""
+        ...
+
     def users(self) -> list[dict[str, Any]]: ...
 
     def merged_into(self, obj: str, ids: list[str]) -> dict[str, str]:

@@ -151,9 +151,18 @@ def _sync(console: Console, ws: Workspace, root: Path) -> None:
         connect_sandbox(ws, root / "sandbox.env")
         console.print(f"sandbox CRM at {srv.instance_url}; workspace connected (secrets stay in sandbox.env)")
         crm = connect(ws)
+        webinar = ws.write([Change({"name": "Autumn Product Webinar", "type": "Webinar", "status": "In Progress"})],
+                           Source(SourceKind.UI, actor="ops"), "campaign").ids[0]
+        attendees = [p["id"] for p in ws.list(where="email is not empty and country = Germany", limit=12)]
+        ws.write([Change({"campaign_id": webinar, "person_id": p, "status": "Registered"}) for p in attendees],
+                 Source(SourceKind.UI, actor="ops"), "campaign_member")
         res = run_cycle(ws, crm)
-        console.print(f"first sync: pushed {res.pushed}, failed {res.failed}, skipped {res.skipped}, "
+        per_object = ", ".join(f"{o} {c['pushed']}" for o, c in (res.pushed_by_object or {}).items())
+        console.print(f"first sync: pushed {res.pushed} ({per_object}), failed {res.failed}, skipped {res.skipped}, "
                       f"{res.api_calls} API calls")
+        members = srv.org.store.table("CampaignMember").values()
+        console.print(f"  the CRM now has {len(srv.org.store.table('Campaign'))} campaigns and {len(members)} "
+                      f"members, each on its Lead ({sum(1 for m in members if m.get('LeadId'))} with a LeadId)")
         _show_errors(console, ws)
         console.print("two people the CRM will refuse, on purpose: one without a company, one with a 200-character title")
         broken = ws.write([Change({"email": "no.company@example.org", "first_name": "Nora", "last_name": "Nocompany"}),
@@ -173,7 +182,8 @@ def _sync(console: Console, ws: Workspace, root: Path) -> None:
         res = run_cycle(ws, crm)
         pid = int(lead["Leadbridge_Id__c"])
         rec = ws.get(pid)
-        console.print(f"a sales rep edited a lead in the CRM → pulled {res.pulled}: person {pid} is now "
+        console.print(f"a sales rep edited a lead in the CRM → pulled {res.pulled} (re-read unchanged "
+                      f"{res.unchanged}): person {pid} is now "
                       f"{rec['title']!r}, status {rec['lead_status']!r} (and nothing echoed back: backlog {res.backlog})")
         status = sync_status(ws)
         console.print(f"sync status: {status['status']}, backlog {status['backlog']}, open errors {status['open_errors']}, "

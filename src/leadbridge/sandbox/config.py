@@ -62,7 +62,7 @@ class SandboxConfig(_M):
     ])
     custom_fields: list[CustomField] = Field(default_factory=lambda: [
         CustomField(object=o, name="Leadbridge_Id__c", label="Leadbridge Id", length=40, external_id=True, unique=True)
-        for o in ("Lead", "Contact")])
+        for o in ("Lead", "Contact", "Account", "Campaign", "CampaignMember")])
     validation_rules: list[ValidationRule] = Field(default_factory=list)
     duplicate_rules: list[DuplicateRule] = Field(default_factory=list)
     assignment_rules: list[AssignmentRule] = Field(default_factory=list)

@@ -91,6 +91,11 @@ class Org:
                 if others:
                     raise RecordError("DUPLICATE_VALUE", f"duplicate value found: {f.name} duplicates value on "
                                       f"record with id: {min(others)}", [f.name])
+        if obj == "CampaignMember":  # one membership per campaign and lead or contact, as in Salesforce
+            for who in ("LeadId", "ContactId"):
+                if rec.get(who) and any(o["Id"] != rec["Id"] and o.get("CampaignId") == rec.get("CampaignId")
+                                        and o.get(who) == rec[who] for o in table.values()):
+                    raise RecordError("DUPLICATE_VALUE", "Already a campaign member.", [])
         for rule in self.config.duplicate_rules:
             if rule.object == obj and all(rec.get(f) for f in rule.fields):
                 key = [str(rec[f]).lower() for f in rule.fields]

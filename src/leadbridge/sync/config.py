@@ -25,7 +25,7 @@ CONTACT_FIELDS = {
     "mobile_phone": "MobilePhone", "title": "Title", "department": "Department", "street": "MailingStreet",
     "city": "MailingCity", "state": "MailingState", "postal_code": "MailingPostalCode",
     "country": "MailingCountry", "lead_source": "LeadSource", "unsubscribed": "HasOptedOutOfEmail",
-    "owner_id": "OwnerId", "comments": "Description",
+    "owner_id": "OwnerId", "comments": "Description", "company_id": "AccountId",
 }
 
 ACCOUNT_FIELDS = {
@@ -68,6 +68,9 @@ class CrmConfig(_Section):
 class ObjectMapping(_Section):
     crm_object: str
     fields: dict[str, str] = Field(description="leadbridge field → CRM field")
+    direction: Literal["both", "pull", "push"] = Field(
+        "both", description="related objects: pulled from the CRM, pushed to it, or both")
+    filter: str | None = Field(None, description="related objects: which records are pushed (the --where language)")
 
 
 class SyncConfig(_Section):
@@ -79,12 +82,14 @@ class SyncConfig(_Section):
         default_factory=lambda: {
             "company": ObjectMapping(crm_object="Account", fields=dict(ACCOUNT_FIELDS)),
             "campaign": ObjectMapping(crm_object="Campaign", fields=dict(CAMPAIGN_FIELDS)),
-            "opportunity": ObjectMapping(crm_object="Opportunity", fields=dict(OPPORTUNITY_FIELDS)),
+            "opportunity": ObjectMapping(crm_object="Opportunity", fields=dict(OPPORTUNITY_FIELDS),
+                                         direction="pull"),
             "campaign_member": ObjectMapping(crm_object="CampaignMember", fields=dict(CAMPAIGN_MEMBER_FIELDS)),
         },
-        description="local object → CRM object pulled with the people (in this order): references "
-                    "(company_id, campaign_id, owner_id) are followed through the crosswalk; a campaign "
-                    "member's person is its ContactId, else its LeadId")
+        description="local object → CRM object synced with the people: companies and campaigns are pulled "
+                    "before people and pushed before them, opportunities (pull only) and campaign members "
+                    "after; references (company_id, campaign_id, owner_id) are followed through the "
+                    "crosswalk; a campaign member's person is its ContactId, else its LeadId")
     filter: str = Field("email is not empty and not data_invalid = true and not is_test = true",
                         description="which people sync (the --where language)")
     claim_size: int = Field(5000, ge=1, description="outbox entries taken per push")

@@ -14,7 +14,7 @@ from leadbridge.errors import ConfigError, CrmConfigError, CrmError
 from leadbridge.store import outbox, sync_state
 from leadbridge.sync.config import resolve_env
 from leadbridge.sync.pull import PullStats, pull
-from leadbridge.sync.push import PushStats, push
+from leadbridge.sync.push import PUSH_ORDER, PushStats, push
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
@@ -28,12 +28,14 @@ class CycleResult:
     finished_at: datetime
     pushed: int = 0
     pulled: int = 0
+    unchanged: int = 0
     failed: int = 0
     skipped: int = 0
     converted: int = 0
     deleted: int = 0
     merged: int = 0
     related: dict[str, dict[str, int]] | None = None
+    pushed_by_object: dict[str, dict[str, int]] | None = None
     api_calls: int = 0
     backlog: int = 0
     paused: str | None = None
@@ -104,8 +106,9 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
         res.paused = f"paused: {exc}"
     res.finished_at = datetime.now(timezone.utc)
     res.pushed, res.failed, res.skipped = p.pushed, p.failed + q.failed, p.skipped
-    res.pulled, res.converted, res.deleted, res.merged = q.pulled, q.converted, q.deleted, q.merged
-    res.related = q.related
+    res.pulled, res.unchanged, res.converted = q.pulled, q.unchanged, q.converted
+    res.deleted, res.merged = q.deleted, q.merged
+    res.related, res.pushed_by_object = q.related, p.by_object
     res.api_calls, res.backlog = crm.api_calls - calls0, _backlog(ws)
     if dry_run:
         res.dry_run = p.dry_run
@@ -131,8 +134,12 @@ def resume(ws: "Workspace") -> None:
 
 
 def _backlog(ws: "Workspace") -> int:
-    b = outbox.backlog(ws.db, "person")
-    return b.get("pending", 0) + b.get("in_flight", 0)
+    """Records waiting to be pushed, over every synced object."""
+    total = 0
+    for obj in PUSH_ORDER:
+        b = outbox.backlog(ws.db, obj)
+        total += b.get("pending", 0) + b.get("in_flight", 0)
+    return total
 
 
 def _alerts(ws: "Workspace", res: CycleResult) -> None:

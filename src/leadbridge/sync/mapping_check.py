@@ -10,6 +10,7 @@ from leadbridge.crm import describe_cache
 from leadbridge.crm.protocol import Connector
 from leadbridge.model.types import FieldType as T
 from leadbridge.sync.config import ObjectMapping
+from leadbridge.sync.mapping import CREATE_ONLY, READ_ONLY
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
@@ -56,17 +57,22 @@ def check(ws: "Workspace", crm: Connector) -> list[dict[str, Any]]:
     problems: list[dict[str, Any]] = []
     cfg = ws.config.sync
     for mapping in (cfg.lead, cfg.contact):
-        problems += _check_object(ws, crm, mapping, cfg.external_id_field)
+        problems += _check_object(ws, crm, "person", mapping, cfg.external_id_field)
+    for local, mapping in cfg.related.items():
+        if mapping.direction != "pull":  # pushed: the same checks as for people
+            problems += _check_object(ws, crm, local, mapping, cfg.external_id_field)
     return problems
 
 
-def _check_object(ws: "Workspace", crm: Connector, mapping: ObjectMapping, ext_id: str) -> list[dict[str, Any]]:
+def _check_object(ws: "Workspace", crm: Connector, local_obj: str, mapping: ObjectMapping,
+                  ext_id: str) -> list[dict[str, Any]]:
     obj = mapping.crm_object
     out: list[dict[str, Any]] = []
     desc = crm.describe(obj)
     describe_cache.save(ws.root, obj, desc)
     fields = {f["name"]: f for f in desc["fields"]}
-    local = {f.name: f for f in ws.fields("person")}
+    local = {f.name: f for f in ws.fields(local_obj)}
+    never_written = READ_ONLY.get(obj, set()) | CREATE_ONLY.get(obj, set())  # the push leaves these out
     ext = fields.get(ext_id)
     if ext is None or not ext.get("externalId"):
         out.append({"object": obj, "field": ext_id, "problem": "external id field missing or not marked external id",
@@ -77,7 +83,7 @@ def _check_object(ws: "Workspace", crm: Connector, mapping: ObjectMapping, ext_i
             out.append({"object": obj, "field": cf, "problem": "no such CRM field",
                         "fix": "`leadbridge mapping suggest` proposes existing fields"})
             continue
-        if not f.get("updateable", True) or not f.get("createable", True):
+        if cf not in never_written and (not f.get("updateable", True) or not f.get("createable", True)):
             out.append({"object": obj, "field": cf, "problem": "not writable for the sync user",
                         "fix": "give the sync user edit access (field-level security), or set the rule to crm_wins"})
         if lf in local and f["type"] not in COMPATIBLE.get(local[lf].type, {f["type"]}):
@@ -90,9 +96,9 @@ def _check_object(ws: "Workspace", crm: Connector, mapping: ObjectMapping, ext_i
         values = [p["value"] for p in (source or {}).get("picklistValues") or [] if p.get("active", True)]
         labels = [p.get("label") for p in (source or {}).get("picklistValues") or [] if p.get("active", True)]
         if values and (source.get("restrictedPicklist") or source is not f):
-            bad = _rejected_values(ws, lf, set(values) | set(labels))
+            bad = _rejected_values(ws, local_obj, lf, set(values) | set(labels))
             if bad:
-                out.append({"object": obj, "field": cf, "problem": f"{sum(bad.values()):,} people have values the CRM "
+                out.append({"object": obj, "field": cf, "problem": f"{sum(bad.values()):,} records have values the CRM "
                             f"picklist rejects", "values": dict(bad.most_common(10)),
                             "fix": f"normalize with `leadbridge standards apply` ({NORMALIZER_FOR.get(lf, 'picklist')} "
                                    "normalizer), or add the values to the CRM picklist"})
@@ -105,9 +111,9 @@ def _check_object(ws: "Workspace", crm: Connector, mapping: ObjectMapping, ext_i
     return out
 
 
-def _rejected_values(ws: "Workspace", field: str, allowed: set[str]) -> Counter:
+def _rejected_values(ws: "Workspace", obj: str, field: str, allowed: set[str]) -> Counter:
     import sqlalchemy as sa
-    t = ws.db.object_table("person")
+    t = ws.db.object_table(obj)
     if field not in t.c:
         return Counter()
     with ws.db.engine.connect() as conn:

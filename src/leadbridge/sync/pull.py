@@ -11,18 +11,19 @@ from leadbridge.crm.protocol import Connector, ErrorDetail
 from leadbridge.crm.salesforce.connector import parse_sf_datetime
 from leadbridge.model.changes import Change, Outcome, Source, SourceKind
 from leadbridge.store import sync_state
-from leadbridge.sync.mapping import from_crm
+from leadbridge.sync.mapping import from_crm, pulled_refs
+from leadbridge.sync.related import AFTER_PEOPLE, BEFORE_PEOPLE, DELETED_WINDOW, pull_related
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
 
 SYSTEM = "salesforce"
-DELETED_WINDOW = timedelta(days=29)  # Salesforce keeps deleted ids about 30 days
 
 
 @dataclass
 class PullStats:
-    pulled: int = 0
+    pulled: int = 0  # records that changed something here
+    unchanged: int = 0  # re-read (the overlap window, echoes of our own pushes) with nothing new
     created: int = 0
     converted: int = 0
     deleted: int = 0
@@ -46,6 +47,7 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
     now = now or datetime.now(timezone.utc)
     stats = PullStats()
     users = pull_users(ws, crm)
+    stats.related = pull_related(ws, crm, users, BEFORE_PEOPLE, now)
     for mapping in (cfg.lead, cfg.contact):
         obj = mapping.crm_object
         _pull_deletes(ws, crm, obj, now, stats)  # merges first: a master's person is then found by its link
@@ -54,13 +56,14 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
         extra = [cfg.external_id_field] + (["IsConverted", "ConvertedContactId"] if obj == "Lead" else [])
         records = crm.changed_since(obj, list(dict.fromkeys([*mapping.fields.values(), *extra])), since)
         live = _live_ids(ws, [r.values.get(cfg.external_id_field) for r in records])
+        refs = pulled_refs(ws.db, "person", mapping, cfg.related, [r.values for r in records])
         changes, conversions = [], []
         for rec in records:
             if obj == "Lead" and rec.values.get("IsConverted"):
                 conversions.append(rec)
                 continue
             pid = live.get(str(rec.values.get(cfg.external_id_field) or ""))
-            changes.append(Change(from_crm(rec.values, mapping, users), id=pid, crm_id=rec.id, crm_object=obj,
+            changes.append(Change(from_crm(rec.values, mapping, users, refs), id=pid, crm_id=rec.id, crm_object=obj,
                                   occurred_at=parse_sf_datetime(rec.values.get("LastModifiedDate")) or rec.modstamp,
                                   ref=rec))
         if changes:
@@ -69,7 +72,8 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
             for item in res.items:
                 rec = item.ref
                 ok = item.outcome not in (Outcome.REJECTED, Outcome.NOT_FOUND)
-                stats.pulled += ok
+                stats.pulled += ok and item.outcome is not Outcome.UNCHANGED
+                stats.unchanged += item.outcome is Outcome.UNCHANGED
                 stats.created += item.outcome is Outcome.CREATED
                 stats.failed += not ok
                 log.append({"direction": "pull", "object": "person", "record_id": item.id, "crm_object": obj,
@@ -83,9 +87,7 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
         if records:
             newest = max(r.modstamp for r in records if r.modstamp)
             sync_state.set_cursor(ws.db, obj, max(newest, cursor) if cursor else newest)
-    if cfg.related:
-        from leadbridge.sync.related import pull_related
-        stats.related = pull_related(ws, crm, users)
+    stats.related.update(pull_related(ws, crm, users, AFTER_PEOPLE, now))
     return stats
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from leadbridge.store import outbox, sync_state
 from leadbridge.sync.engine import paused_reason
+from leadbridge.sync.push import PUSH_ORDER
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
@@ -33,7 +34,12 @@ def sync_status(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
     """Everything `sync status` and the dashboard show, as one structure."""
     now = now or datetime.now(timezone.utc)
     cfg = ws.config.sync
-    queue = outbox.backlog(ws.db, "person")
+    objects = {obj: q for obj in PUSH_ORDER if (q := outbox.backlog(ws.db, obj))}
+    queue: dict[str, int] = defaultdict(int)
+    for q in objects.values():
+        for state, n in q.items():
+            queue[state] += n
+    queue = dict(queue)
     backlog = queue.get("pending", 0) + queue.get("in_flight", 0)
     cycles = sync_state.cycles_since(ws.db, now - timedelta(days=5))
     daily: dict[str, int] = {}
@@ -52,7 +58,9 @@ def sync_status(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
     last = cycles[-1] if cycles else None
     calls_today = sum(c["api_calls"] for c in cycles if c["started_at"].date() == now.date())
     return {
-        "object": "person", "status": state, "paused": paused, "backlog": backlog, "queue": queue,
+        "status": state, "paused": paused, "backlog": backlog, "queue": queue,
+        "objects": {obj: {"backlog": q.get("pending", 0) + q.get("in_flight", 0), "queue": q}
+                    for obj, q in objects.items()},
         "backlog_trend": {"days": list(daily), "values": list(daily.values()), "sparkline": sparkline(list(daily.values()))},
         "throughput_per_hour": {"max": max(per_hour, default=0), "min": min(per_hour, default=0),
                                 "avg": round(sum(per_hour) / len(per_hour), 1) if per_hour else 0},

@@ -25,6 +25,11 @@ def soql_datetime(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def soql_string(value: str) -> str:
+    """A SOQL string literal (backslash and quote escaped)."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def parse_sf_datetime(value: str | None) -> datetime | None:
     if not value:
         return None
@@ -144,6 +149,17 @@ class SalesforceConnector:
         for i in range(0, len(ids), 200):
             quoted = ", ".join(f"'{x}'" for x in ids[i:i + 200])
             for r in self.query(f"SELECT {cols} FROM {obj} WHERE Id IN ({quoted})"):
+                out.append(CrmRecord(obj, r["Id"], r, parse_sf_datetime(r.get("SystemModstamp"))))
+        return out
+
+    def lookup(self, obj: str, field: str, values: list[str], fields: list[str]) -> list[CrmRecord]:
+        """Records whose `field` is one of `values` (SOQL IN, 200 values per query)."""
+        out = []
+        vals = sorted({str(v) for v in values if v})
+        cols = ", ".join(dict.fromkeys(["Id", "SystemModstamp", field, *fields]))
+        for i in range(0, len(vals), 200):
+            quoted = ", ".join(soql_string(x) for x in vals[i:i + 200])
+            for r in self.query(f"SELECT {cols} FROM {obj} WHERE {field} IN ({quoted})"):
                 out.append(CrmRecord(obj, r["Id"], r, parse_sf_datetime(r.get("SystemModstamp"))))
         return out
 

@@ -1,0 +1,218 @@
+"""Sending planned records to the CRM and settling every result, for any synced object.
+
+`push` (people) and `push_related` (companies, campaigns, campaign members) plan payloads; this
+module sends them (a Bulk job above the threshold, else 200-record collections), settles each
+chunk on its own, and classifies every failure: transient → retried with backoff, data → kept
+with the CRM's message, configuration → the sync pauses.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from leadbridge.crm.classify import error_class, suggest_fix
+from leadbridge.crm.protocol import Connector, ErrorDetail, SaveResult
+from leadbridge.errors import CrmConfigError, CrmError
+from leadbridge.model.changes import Change, Source, SourceKind
+from leadbridge.store import outbox, sync_state
+
+if TYPE_CHECKING:
+    from leadbridge.workspace import Workspace
+
+Plans = dict[tuple[str, str | None], list[tuple[int, dict[str, Any]]]]
+
+
+@dataclass
+class PushStats:
+    pushed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retried: int = 0
+    by_object: dict[str, dict[str, int]] = field(default_factory=dict)
+    dry_run: list[dict[str, Any]] = field(default_factory=list)
+
+    def totals(self) -> tuple[int, int, int, int]:
+        return self.pushed, self.failed, self.skipped, self.retried
+
+    def settle(self, local: str, before: tuple[int, int, int, int]) -> None:
+        """Record what one object's push added to the totals."""
+        diff = [a - b for a, b in zip(self.totals(), before)]
+        if any(diff):
+            self.by_object[local] = dict(zip(("pushed", "failed", "skipped", "retried"), diff))
+
+
+def owner_map(ws: "Workspace") -> dict[int, str]:
+    """Local user id → CRM user id, from the crosswalk (users are linked by email on pull)."""
+    links = sync_state.active_links(ws.db, "user", [u["id"] for u in ws.list("user", limit=None)])
+    return {uid: ls[0][1] for uid, ls in links.items() if ls}
+
+
+def take(ws: "Workspace", local: str, dry_run: bool, now: datetime) -> dict[int, list[dict[str, Any]]]:
+    """Claim due outbox entries of one object (peek in a dry run), grouped per record, with the
+    record's earlier data-error entries (their fields are re-sent with the next change)."""
+    cfg, db = ws.config.sync, ws.db
+    entries = _peek(ws, local, cfg.claim_size) if dry_run else \
+        outbox.claim(db, local, cfg.claim_size, outbox.worker_id(), now)
+    by_record: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for e in entries:
+        by_record[e["record_id"]].append(e)
+    if by_record:
+        for e in outbox.failed_for(db, local, list(by_record)):
+            by_record[e["record_id"]].append(e)
+    return by_record
+
+
+def entry_ids(by_record: dict[int, list[dict[str, Any]]], rids) -> list[int]:
+    return [e["id"] for rid in rids for e in by_record[rid]]
+
+
+def error_row(local: str, rid: int, target: tuple[str, str | None], err: ErrorDetail) -> dict[str, Any]:
+    return {"object": local, "record_id": rid, "crm_object": target[0], "crm_id": target[1],
+            "error_class": error_class(err.code), "code": err.code, "message": err.message,
+            "fields": list(err.fields), "fix": suggest_fix(err)}
+
+
+def hold(ws: "Workspace", local: str, rids: list[int], by_record, why: str, now: datetime) -> None:
+    """Records waiting for a record they refer to (e.g. a Contact's company not in the CRM yet): sent
+    whole once it is there, never half-linked; looked at again next cycle, without using up attempts."""
+    _unsent(ws, entry_ids(by_record, rids), f"waiting: {why}", now)
+    sync_state.log(ws.db, [{"direction": "push", "object": local, "record_id": rid, "status": "waiting",
+                            "result": {"waiting": why}} for rid in rids])
+
+
+def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
+    """Back to pending with backoff, counted as an attempt."""
+    cfg = ws.config.sync
+    dead = outbox.retry(ws.db, ids, why, base=cfg.backoff_seconds, cap=cfg.backoff_cap_seconds,
+                        max_attempts=cfg.max_attempts, jitter=random.random() * 0.5, now=now)
+    if dead:
+        sync_state.add_alert(ws.db, "dead_letters", "error", f"{dead} outbox entries gave up after "
+                             f"{cfg.max_attempts} attempts: {why}")
+
+
+def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, stats: PushStats,
+         now: datetime, external_id: str) -> list[tuple[int, str]]:
+    """Send each call's records, settling every chunk on its own: a failed chunk never takes the
+    chunks that succeeded with it. Returns the records newly linked to a CRM id."""
+    cfg, db = ws.config.sync, ws.db
+    caps = crm.capabilities
+    linked: list[tuple[int, str]] = []
+    for (obj, kind), items in _by_call(plans).items():
+        size = len(items) if caps.bulk and len(items) >= caps.bulk_threshold else caps.batch_size
+        for start in range(0, len(items), size):
+            chunk = items[start:start + size]
+            ids = entry_ids(by_record, [rid for rid, _ in chunk])
+            try:
+                if kind == "new":
+                    results = crm.upsert(obj, [p for _, p in chunk], external_id=external_id)
+                else:
+                    results = crm.update(obj, [p for _, p in chunk])
+            except CrmConfigError:
+                # this and every later chunk back to pending untouched; the engine pauses the sync
+                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start:]]), "sync paused", now)
+                raise
+            except CrmError as exc:
+                _retry(ws, ids, str(exc), now, stats, len(chunk))
+                if exc.code == "REQUEST_LIMIT_EXCEEDED":
+                    until = now + timedelta(seconds=cfg.limit_backoff_seconds)
+                    sync_state.set_state(db, "backoff_until", until.isoformat())
+                    sync_state.add_alert(db, "api_limit", "warning", f"CRM API limit reached: sync waits ({exc})")
+                    _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + size:]]), str(exc), now)
+                    return linked
+                continue
+            config_error = _apply_results(ws, crm, local, obj, chunk, results, by_record, stats, now, linked)
+            if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
+                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + size:]]), "sync paused", now)
+                raise CrmConfigError(f"{config_error.code}: {config_error.message}", code=config_error.code,
+                                     fields=list(config_error.fields))
+    return linked
+
+
+def _peek(ws: "Workspace", local: str, limit: int) -> list[dict[str, Any]]:
+    t = ws.db.table("outbox")
+    with ws.db.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(sa.select(t).where(t.c.object == local, t.c.state == "pending")
+                                              .order_by(t.c.id).limit(limit)).mappings()]
+
+
+def _by_call(plans: Plans) -> dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]:
+    calls: dict[tuple[str, str], list] = defaultdict(list)
+    for (obj, crm_id), items in plans.items():
+        calls[(obj, "new" if crm_id is None else "existing")] += items
+    return calls
+
+
+def _unsent(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
+    """Back to pending at once, not counted as an attempt (the records were never sent)."""
+    cfg = ws.config.sync
+    outbox.retry(ws.db, ids, why, base=cfg.backoff_seconds, cap=cfg.backoff_cap_seconds,
+                 max_attempts=cfg.max_attempts, jitter=0, now=now, count_attempt=False)
+
+
+def _retry(ws, ids, error, now, stats, n) -> None:
+    wait(ws, ids, error, now)
+    stats.retried += n
+
+
+def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items, results: list[SaveResult],
+                   by_record, stats, now, linked: list[tuple[int, str]]) -> ErrorDetail | None:
+    """Settle one call's results; returns the first configuration error (those records wait, unsent)."""
+    db = ws.db
+    ok_ids, transient, links, ok_records, log, errors = [], [], [], [], [], []
+    config_ids: list[int] = []
+    config_error: ErrorDetail | None = None
+    converted: list[int] = []
+    converted_ids: list[int] = []
+    for (rid, payload), res in zip(items, results):
+        ids = [e["id"] for e in by_record[rid]]
+        entry = {"direction": "push", "object": local, "record_id": rid, "crm_object": obj,
+                 "crm_id": res.id or payload.get("Id"), "payload": payload}
+        if res.ok:
+            ok_ids += ids
+            ok_records.append(rid)
+            stats.pushed += 1
+            if "Id" not in payload and res.id:
+                links.append(Change({}, id=rid, crm_id=res.id, crm_object=obj))
+                linked.append((rid, res.id))
+            log.append({**entry, "status": "ok", "result": {"created": res.created}})
+            continue
+        err = res.errors[0] if res.errors else ErrorDetail("UNKNOWN", "no error given")
+        kind = error_class(err.code)
+        log.append({**entry, "status": "retry" if kind == "transient" else "failed", "error_code": err.code,
+                    "result": [e.__dict__ for e in res.errors]})
+        if kind == "transient":
+            transient += ids
+            continue
+        if kind == "config":
+            config_ids += ids
+            config_error = config_error or err
+            errors.append(error_row(local, rid, (obj, payload.get("Id")), err))
+            continue
+        if err.code == "CANNOT_UPDATE_CONVERTED_LEAD":
+            converted.append(rid)
+            converted_ids += ids
+            continue
+        stats.failed += 1
+        errors.append(error_row(local, rid, (obj, payload.get("Id")), err))
+        outbox.fail(db, ids, f"{err.code}: {err.message}")
+    outbox.complete(db, ok_ids)
+    if links:
+        ws.write(links, Source(SourceKind.CRM, "push link"), obj=local)
+    sync_state.clear_errors(db, local, ok_records)
+    sync_state.record_errors(db, errors)
+    sync_state.log(db, log)
+    if transient:
+        _retry(ws, transient, "transient CRM error", now, stats, len(transient))
+    if config_ids:
+        _unsent(ws, config_ids, f"sync paused: {config_error.code}", now)
+    if converted:
+        from leadbridge.sync.pull import relink_converted
+        relink_converted(ws, crm, converted)
+        _unsent(ws, converted_ids, "lead converted: re-linked to the contact", now)  # re-sent at once, to the Contact
+    return config_error
