@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import pytest
 
 from leadbridge.model import Change, SourceKind
-from leadbridge.sandbox import SandboxServer
 from leadbridge.store import outbox, sync_state
-from leadbridge.sync.connection import connect_sandbox
-from leadbridge.sync.engine import connect, run_cycle
+from leadbridge.sync.engine import run_cycle
 from leadbridge.sync.resync import resync
 from leadbridge.workspace import Workspace
-
-
-@pytest.fixture
-def connected(workspace: Workspace, tmp_path: Path):
-    with SandboxServer(tmp_path / "sandbox") as srv:
-        srv.write_env(tmp_path / "sandbox.env")
-        connect_sandbox(workspace, tmp_path / "sandbox.env")
-        yield workspace, srv, connect(workspace)
 
 
 def person(ws: Workspace, email: str, **values) -> int:

@@ -3,25 +3,13 @@ the local company / campaign / opportunity / campaign_member objects, through th
 
 from __future__ import annotations
 
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from leadbridge.model import Change, SourceKind
 from leadbridge.sandbox import SandboxServer
-from leadbridge.store import sync_state
-from leadbridge.sync.connection import connect_sandbox
-from leadbridge.sync.engine import connect, run_cycle
+from leadbridge.sync.engine import run_cycle
 from leadbridge.workspace import Workspace
-
-
-@pytest.fixture
-def connected(workspace: Workspace, tmp_path: Path):
-    with SandboxServer(tmp_path / "sandbox") as srv:
-        srv.write_env(tmp_path / "sandbox.env")
-        connect_sandbox(workspace, tmp_path / "sandbox.env")
-        yield workspace, srv, connect(workspace)
 
 
 def crm_create(srv: SandboxServer, obj: str, **values) -> str:

@@ -4,26 +4,15 @@ CampaignMember), Contact.AccountId both ways, CRM deletions of those records, an
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 
 from leadbridge.model import Change, SourceKind
 from leadbridge.sandbox import SandboxServer
 from leadbridge.sandbox.config import ValidationRule
 from leadbridge.store import outbox, sync_state
-from leadbridge.sync.connection import connect_sandbox
-from leadbridge.sync.engine import connect, run_cycle
+from leadbridge.sync.engine import run_cycle
 from leadbridge.sync.push import PUSH_ORDER
 from leadbridge.workspace import Workspace
-
-
-@pytest.fixture
-def connected(workspace: Workspace, tmp_path: Path):
-    with SandboxServer(tmp_path / "sandbox") as srv:
-        srv.write_env(tmp_path / "sandbox.env")
-        connect_sandbox(workspace, tmp_path / "sandbox.env")
-        yield workspace, srv, connect(workspace)
 
 
 def link(ws: Workspace, rid: int, obj: str, crm_object: str | None = None) -> str | None:

@@ -100,7 +100,7 @@ class SandboxServer:
             self.ca_bundle = str(ca)
             kw = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         cfg = uvicorn.Config(build_app(self), host=HOST, port=self.port, log_level="warning", access_log=False,
-                             timeout_keep_alive=30, **kw)
+                             timeout_keep_alive=30, lifespan="off", **kw)
         return uvicorn.Server(cfg)
 
     def start(self) -> "SandboxServer":
@@ -136,10 +136,15 @@ class SandboxServer:
         asyncio.run(main())
 
     def stop(self) -> None:
+        """Stop serving: in-flight requests finish; idle keep-alive TLS connections are not waited for."""
         if self._server:
             self._server.should_exit = True
         if self._thread:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=1.0)
+            if self._thread.is_alive() and self._server:
+                # an idle pooled client never answers TLS close_notify: uvicorn would wait for it
+                self._server.force_exit = True
+                self._thread.join(timeout=10)
         self.org.store.close()
 
     def __enter__(self) -> "SandboxServer":
