@@ -7,6 +7,7 @@ change set, before any rule acts; what rules set never triggers rules (their own
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,17 +28,14 @@ class HygieneStage:
 
     def __init__(self, cfg: HygieneConfig | None = None):
         self.cfg = cfg
-        self._after: list[tuple[PendingItem, str, str, str]] = []  # (item, action, arg, rule): need the id
-        self._routes: dict[int, Any] = {}
-        self._router: Router | None = None
 
     def __call__(self, items: list[PendingItem], ctx: WriteContext) -> None:
-        self._after, self._routes, self._router = [], {}, None
         cfg = self.cfg or ctx.config.hygiene
         rules = [r for r in cfg.rules if r.enabled]
         if not rules or ctx.obj.name != "person":
             return
         parsed = [(r, w.parse(r.when) if r.when else None) for r in rules]
+        ctx.scratch[self.name] = _BatchState()
         for item in items:
             incoming = set(item.applied)  # fixed before any rule acts: rules never retrigger rules
             for rule, node in parsed:
@@ -49,6 +47,7 @@ class HygieneStage:
 
     def _act(self, rule: HygieneRule, item: PendingItem, ctx: WriteContext) -> None:
         note = f"hygiene: rule '{rule.name}'"
+        state: _BatchState = ctx.scratch[self.name]
         for action in rule.actions:
             if action.set:
                 for field, value in action.set.items():
@@ -71,24 +70,27 @@ class HygieneStage:
                     if value:
                         item.set("person_source", value, note=f"{note}: {why}")
             elif action.route:
-                if self._router is None:
-                    self._router = Router(ctx.config.routing,
+                if state.router is None:
+                    state.router = Router(ctx.config.routing,
                                           routing_state.load_counters(ctx.conn, ctx.db, ctx.now.date()))
-                d = self._router.decide(item.record, ctx.now)
+                d = state.router.decide(item.record, ctx.now)
                 owners = routing_state.user_ids(ctx.conn, ctx.db, [d.user] if d.user else [])
                 apply_route(item, d, owners, f"{note}: {d.explanation}")
-                self._routes[item.index] = d
+                state.routes[item.index] = d
             elif action.add_to_list:
-                self._after.append((item, "list", action.add_to_list, rule.name))
+                state.after.append((item, "list", action.add_to_list, rule.name))
             elif action.request_sync:
-                self._after.append((item, "sync", "", rule.name))
+                state.after.append((item, "sync", "", rule.name))
 
     def persisted(self, items: list[PendingItem], ctx: WriteContext) -> None:
+        state: _BatchState | None = ctx.scratch.pop(self.name, None)
+        if state is None:
+            return
         stored = {i.index for i in items}
-        if self._routes and self._router is not None:
-            routing_state.save(ctx.conn, ctx.db, self._router.counters,
-                               [(i.id, self._routes[i.index]) for i in items if i.index in self._routes], ctx.now)
-        for item, kind, arg, rule in self._after:
+        if state.routes and state.router is not None:
+            routing_state.save(ctx.conn, ctx.db, state.router.counters,
+                               [(i.id, state.routes[i.index]) for i in items if i.index in state.routes], ctx.now)
+        for item, kind, arg, rule in state.after:
             if item.index not in stored:
                 continue
             if kind == "list":
@@ -99,7 +101,15 @@ class HygieneStage:
                 records.insert_outbox(ctx.conn, ctx.db, [{
                     "object": "person", "record_id": item.id, "batch_id": 0, "fields": json.dumps(fields),
                     "created_at": ctx.now, "state": "pending", "attempts": 0}])
-        self._after, self._routes = [], {}
+
+
+@dataclass
+class _BatchState:
+    """What the rules decided in one batch that must wait for the records' ids."""
+
+    after: list[tuple[PendingItem, str, str, str]] = field(default_factory=list)  # (item, action, arg, rule)
+    routes: dict[int, Any] = field(default_factory=dict)
+    router: Router | None = None
 
 
 def _triggered(rule: HygieneRule, item: PendingItem, incoming: set[str], kind: SourceKind) -> bool:

@@ -109,5 +109,8 @@ class WriteResult:
         return [i.id for i in self.items]
 
     def extend(self, other: "WriteResult") -> None:
+        """Add the results of a later batch of the same write."""
         self.items.extend(other.items)
         self.batch_id = other.batch_id if other.batch_id is not None else self.batch_id
+        self.skipped = self.skipped or other.skipped
+        self.stored = other.stored

@@ -13,11 +13,8 @@ class RoutingStage:
 
     def __init__(self, cfg: RoutingConfig | None = None):
         self.cfg = cfg  # None: the workspace's current config, read at each batch
-        self._pending: dict[int, Decision] = {}
-        self._router: Router | None = None
 
     def __call__(self, items: list[PendingItem], ctx: WriteContext) -> None:
-        self._pending = {}
         cfg = self.cfg or ctx.config.routing
         if not cfg.on_entry or ctx.obj.name != "person":
             return
@@ -25,20 +22,21 @@ class RoutingStage:
         if not new:
             return
         router = Router(cfg, routing_state.load_counters(ctx.conn, _db(ctx), ctx.now.date()))
-        self._router = router
+        pending: dict[int, Decision] = {}
+        ctx.scratch[self.name] = (router, pending)
         owners = routing_state.user_ids(ctx.conn, _db(ctx), [m.user for t in cfg.teams for m in t.members]
                                         + [r.user for r in cfg.rules if r.user])
         for item in new:
             d = router.decide(item.record, ctx.now)
-            self._pending[item.index] = d
+            pending[item.index] = d
             apply(item, d, owners, f"routing: {d.explanation}")
 
     def persisted(self, items: list[PendingItem], ctx: WriteContext) -> None:
-        if not self._pending or self._router is None:
+        router, pending = ctx.scratch.pop(self.name, (None, None))
+        if not pending:
             return
-        decisions = [(i.id, self._pending[i.index]) for i in items if i.index in self._pending]
-        routing_state.save(ctx.conn, _db(ctx), self._router.counters, decisions, ctx.now)
-        self._pending = {}
+        decisions = [(i.id, pending[i.index]) for i in items if i.index in pending]
+        routing_state.save(ctx.conn, _db(ctx), router.counters, decisions, ctx.now)
 
 
 def apply(item: PendingItem, d: Decision, owners: dict[str, int], note: str) -> None:

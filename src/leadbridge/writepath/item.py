@@ -21,6 +21,8 @@ class PendingItem:
 
     Stages may change `record` through `set`, add `reasons` (rejects the change),
     `flags` (stored but marked), and `notes` per field (kept in field history).
+    A field a stage sets without saying whether to push it is `staged`: after the
+    stages, the write path pushes it if the field's policy lets marketing changes reach the CRM.
     """
 
     index: int
@@ -36,6 +38,7 @@ class PendingItem:
     id: int | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
     created: dict[str, Any] | None = None  # the inserted values, once a new record is persisted
+    staged: set[str] = field(default_factory=set)  # set by a stage; push decided by policy after the stages
 
     @property
     def is_new(self) -> bool:
@@ -51,9 +54,13 @@ class PendingItem:
         self.applied.add(name)
         if note:
             self.notes[name] = note
-        if push is True:
+        if push is None:
+            self.staged.add(name)
+            return
+        self.staged.discard(name)
+        if push:
             self.push.add(name)
-        elif push is False:
+        else:
             self.push.discard(name)
 
     def changed_fields(self) -> dict[str, tuple[Any, Any]]:
@@ -64,7 +71,11 @@ class PendingItem:
 
 @dataclass
 class WriteContext:
-    """The batch a stage runs in (read the store through `conn`, never write)."""
+    """The batch a stage runs in: read the store through `conn`; write other records only through `write`.
+
+    `scratch` holds a stage's state for this batch (keyed by stage name): a stage object is
+    shared by every batch, including writes nested inside this one, so it keeps none itself.
+    """
 
     obj: ObjectDef
     source: Source
@@ -72,6 +83,17 @@ class WriteContext:
     config: "LeadbridgeConfig"
     conn: "sa.Connection"
     db: Any = None  # the Database: its tables, for stages that read or keep their own records
+    writer: Any = None  # the pipeline, for nested writes in this batch's transaction
+    scratch: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, changes: "list[Change]", obj: str, source: Source | None = None) -> Any:
+        """Write changes to another object through the one write path, in this batch's transaction.
+
+        For what a stage adds beside the records it handles (a list membership, a campaign):
+        it gets history, outbox entries and policies like any write, and commits or rolls back
+        with the batch. Call it from `persisted` when the change refers to the batch's new ids.
+        """
+        return self.writer.write_nested(self.conn, changes, source or self.source, obj)
 
 
 class WriteStage(Protocol):

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import gc
 import json
-
-import orjson
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import islice
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
+
+import orjson
 
 from leadbridge.errors import CoercionError
 from leadbridge.model.changes import Change, ItemResult, Outcome, Source, SourceKind, WriteResult
 from leadbridge.model.objects import ObjectDef
 from leadbridge.model.policies import FieldPolicy, FieldRule, decide
-from leadbridge.model.types import to_text
+from leadbridge.model.types import is_blank, to_text
 from leadbridge.store import records
 from leadbridge.store.database import Database
 from leadbridge.writepath.identity import resolve
@@ -23,6 +24,25 @@ from leadbridge.writepath.keys import DERIVED_KEYS
 
 _SYSTEM_ONLY = {SourceKind.MERGE, SourceKind.SYSTEM}
 _NEVER_PUSHED = {FieldRule.NONE, FieldRule.CRM_WINS, FieldRule.CRM_UNLESS_BLANK}
+_MAX_NESTING = 3
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one `run` call asked for, passed down to its batches."""
+
+    dry_run: bool = False
+    describe: Callable[[WriteResult], dict] | None = None
+    after: Callable[[Any, WriteResult], None] | None = None
+    checkpoint: str | None = None
+
+
+def _chunks(changes: Iterable[Change], size: int) -> Iterator[tuple[int, list[Change]]]:
+    """(offset, batch) pairs of at most `size` changes."""
+    it, offset = iter(changes), 0
+    while chunk := list(islice(it, size)):
+        yield offset, chunk
+        offset += len(chunk)
 
 
 class WritePipeline:
@@ -31,6 +51,7 @@ class WritePipeline:
     def __init__(self, db: Database, config, stages: list[WriteStage] | None = None, system: str = "salesforce"):
         self.db, self.config, self.system = db, config, system
         self.stages: list[WriteStage] = stages if stages is not None else []  # shared with the workspace
+        self._depth = 0  # nesting of write_nested calls
 
     def run(self, changes: Iterable[Change], source: Source, obj: str = "person", *,
             checkpoint: str | None = None, dry_run: bool = False,
@@ -44,87 +65,110 @@ class WritePipeline:
         `describe(result)` returns caller data stored with the batch (e.g. an import's
         accounting); a skipped checkpoint returns it as `result.stored`.
         `after(conn, result)` runs in the batch's transaction before it commits, for
-        writes that must land together with rows of other tables (a merge's re-parenting);
-        it requires the changes to fit in one batch.
+        work that must land together with the batch (a merge's re-parenting, through
+        `write_nested`); it requires the changes to fit in one batch.
         """
-        self._dry_run, self._describe, self._after = dry_run, describe, after
-        objdef = self.db.objects[obj]
-        result = WriteResult()
-        size, offset, it = self.config.write.batch_size, 0, iter(changes)
+        run = _Run(dry_run, describe, after, checkpoint)
+        size = self.config.write.batch_size
         if after is not None:
             changes = list(changes)
             if len(changes) > size:
                 raise ValueError("a write with `after` must fit in one batch")
-            it = iter(changes)
-        while chunk := list(islice(it, size)):
-            part = self._batch(objdef, chunk, source, offset, checkpoint)
-            result.extend(part)
-            result.skipped = result.skipped or part.skipped
-            result.stored = part.stored
-            offset += len(chunk)
+        result = WriteResult()
+        for offset, chunk in _chunks(changes, size):
+            result.extend(self._batch(self.db.objects[obj], chunk, source, offset, run))
         return result
+
+    def write_nested(self, conn, changes: Iterable[Change], source: Source, obj: str) -> WriteResult:
+        """Write `changes` to `obj` inside an open transaction (`conn`): a stage's or an `after`
+        hook's writes to other records, which must commit or roll back with the outer batch."""
+        if self._depth >= _MAX_NESTING:
+            raise RuntimeError(f"writes nested {_MAX_NESTING} deep: a stage writes what triggers it again")
+        self._depth += 1
+        try:
+            result = WriteResult()
+            now = datetime.now(timezone.utc)
+            for offset, chunk in _chunks(changes, self.config.write.batch_size):
+                result.extend(self._batch_on(conn, self.db.objects[obj], chunk, source, offset, _Run(), now))
+            return result
+        finally:
+            self._depth -= 1
 
     # -- one batch = one transaction ---------------------------------------------------------
 
-    def _batch(self, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
-               checkpoint: str | None) -> WriteResult:
+    def _batch(self, obj: ObjectDef, changes: list[Change], source: Source, offset: int, run: "_Run") -> WriteResult:
         now = datetime.now(timezone.utc)
         gc_was_on = gc.isenabled()
         gc.disable()  # a batch allocates ~100k short-lived objects; collecting mid-batch only costs time
         try:
-            return self._batch_in_transaction(obj, changes, source, offset, checkpoint, now)
+            with self.db.atomic(rollback=run.dry_run) as conn:
+                return self._batch_on(conn, obj, changes, source, offset, run, now)
         finally:
             if gc_was_on:
                 gc.enable()
 
-    def _batch_in_transaction(self, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
-                              checkpoint: str | None, now: datetime) -> WriteResult:
-        with self.db.atomic(rollback=self._dry_run) as conn:
-            if checkpoint:
-                done = records.checkpoint_done(conn, self.db, checkpoint)
-                if done is not None:
-                    return WriteResult(skipped=True, stored=done.get("info"))
-            items, follow = resolve(conn, self.db, obj, changes, offset, self.system)
-            policies: dict[str, FieldPolicy] = {}
-            plans: dict[frozenset[str], _CreatePlan | None] = {}
-            stamp = f"[{now:%Y-%m-%d %H:%M} {source}] "
-            for item in items:
-                if item.reasons:
+    def _batch_on(self, conn, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
+                  run: "_Run", now: datetime) -> WriteResult:
+        if run.checkpoint:
+            done = records.checkpoint_done(conn, self.db, run.checkpoint)
+            if done is not None:
+                return WriteResult(skipped=True, stored=done.get("info"))
+        items, follow = resolve(conn, self.db, obj, changes, offset, self.system)
+        policies: dict[str, FieldPolicy] = {}
+        plans: dict[frozenset[str], _CreatePlan | None] = {}
+        stamp = f"[{now:%Y-%m-%d %H:%M} {source}] "
+        for item in items:
+            if item.reasons:
+                continue
+            if item.existing is None:
+                keys = frozenset(item.change.values)
+                plan = plans[keys] if keys in plans else plans.setdefault(
+                    keys, _CreatePlan.build(obj, keys, source, lambda n: self._policy(obj, n, policies)))
+                if plan is not None and plan.apply(item):
                     continue
-                if item.existing is None:
-                    keys = frozenset(item.change.values)
-                    plan = plans[keys] if keys in plans else plans.setdefault(
-                        keys, _CreatePlan.build(obj, keys, source, lambda n: self._policy(obj, n, policies)))
-                    if plan is not None and plan.apply(item):
-                        continue
-                self._apply(obj, item, item.change, source, policies, now, stamp)
-            for index, primary in follow.items():
-                if not primary.reasons:
-                    self._apply(obj, primary, changes[index - offset], source, policies, now, stamp)
-            ctx = WriteContext(obj, source, now, self.config, conn, self.db)
-            for stage in self.stages:
-                live = [i for i in items if not i.reasons]
-                if live:
-                    stage(live, ctx)
-            self._derive_keys(obj, items)
-            batch_id = records.new_batch(conn, self.db, obj.name, source.kind.value, source.detail,
-                                         source.actor, checkpoint)
-            by_index = self._persist(conn, obj, items, source, batch_id, now)
-            for stage in self.stages:  # stages that keep their own records (routing decisions) do it here
-                persisted = getattr(stage, "persisted", None)
-                if persisted is not None:
-                    persisted([i for i in items if not i.reasons and i.id is not None], ctx)
-            for index, primary in follow.items():
-                base = by_index[primary.index]
-                by_index[index] = ItemResult(changes[index - offset].ref, base.outcome, base.id,
-                                             reasons=list(base.reasons))
-            ordered = WriteResult([by_index[offset + i] for i in range(len(changes))])
-            info = self._describe(ordered) if self._describe else None
-            records.finish_batch(conn, self.db, batch_id, {"outcomes": ordered.counts, "info": info})
-            ordered.batch_id = batch_id
-            if self._after:
-                self._after(conn, ordered)
+            self._apply(obj, item, item.change, source, policies, now, stamp)
+        for index, primary in follow.items():
+            if not primary.reasons:
+                self._apply(obj, primary, changes[index - offset], source, policies, now, stamp)
+        ctx = WriteContext(obj, source, now, self.config, conn, self.db, self)
+        for stage in self.stages:
+            live = [i for i in items if not i.reasons]
+            if live:
+                stage(live, ctx)
+        if not source.kind.is_crm:
+            self._push_staged(obj, items, policies)
+        self._derive_keys(obj, items)
+        batch_id = records.new_batch(conn, self.db, obj.name, source.kind.value, source.detail,
+                                     source.actor, run.checkpoint)
+        by_index = self._persist(conn, obj, items, source, batch_id, now)
+        for stage in self.stages:  # stages that keep their own records (routing decisions) do it here
+            persisted = getattr(stage, "persisted", None)
+            if persisted is not None:
+                persisted([i for i in items if not i.reasons and i.id is not None], ctx)
+        for index, primary in follow.items():
+            base = by_index[primary.index]
+            by_index[index] = ItemResult(changes[index - offset].ref, base.outcome, base.id,
+                                         reasons=list(base.reasons))
+        ordered = WriteResult([by_index[offset + i] for i in range(len(changes))])
+        info = run.describe(ordered) if run.describe else None
+        records.finish_batch(conn, self.db, batch_id, {"outcomes": ordered.counts, "info": info})
+        ordered.batch_id = batch_id
+        if run.after:
+            run.after(conn, ordered)
         return ordered
+
+    def _push_staged(self, obj: ObjectDef, items: list[PendingItem], policies: dict[str, FieldPolicy]) -> None:
+        """Fields the stages set (normalized, routed, set by a rule) reach the CRM when their policy
+        lets marketing-side changes through, like the values of the change itself."""
+        for item in items:
+            if item.reasons or not item.staged:
+                continue
+            for name in item.staged:
+                rule = self._policy(obj, name, policies).rule
+                if rule in _NEVER_PUSHED or (rule is FieldRule.MA_UNLESS_BLANK and is_blank(item.record.get(name))):
+                    item.push.discard(name)
+                else:
+                    item.push.add(name)
 
     def _policy(self, obj: ObjectDef, name: str, cache: dict[str, FieldPolicy]) -> FieldPolicy:
         if name not in cache:
