@@ -81,8 +81,42 @@ def test_edit_dry_run_changes_nothing(ws_with_people: Workspace, capsys):
     pid = ws_with_people.list(where="email = 'bo@example.com'")[0]["id"]
     code, out, _ = run(capsys, "people", "edit", "-w", str(ws_with_people.root), str(pid), "title=CEO",
                        "--dry-run", "--json")
-    assert code == 0 and json.loads(out)["changes"]["title"] == {"old": None, "new": "CEO"}
+    assert code == 0 and json.loads(out)["changed"]["title"] == {"old": None, "new": "CEO"}
     assert ws_with_people.get(pid)["title"] is None
+    # the dry run goes through the write path: it shows the normalized value the write would store
+    code, out, _ = run(capsys, "people", "edit", "-w", str(ws_with_people.root), str(pid), "country=Deutschland",
+                       "--dry-run", "--json")
+    assert json.loads(out)["changed"]["country"]["new"] == "Germany"
+    assert ws_with_people.get(pid)["country"] is None
+    assert [h for h in ws_with_people.history(pid) if h["field"] in ("title", "country")] == []
+
+
+def test_add_a_person_and_edit_a_missing_one(ws_with_people: Workspace, capsys):
+    w = str(ws_with_people.root)
+    code, out, _ = run(capsys, "people", "add", "-w", w, "email=dee@example.com", "first_name=Dee",
+                       "country=États-Unis", "--json")
+    res = json.loads(out)
+    assert code == 0 and res["outcome"] == "created" and res["changed"]["country"]["new"] == "United States"
+    assert ws_with_people.get(res["id"])["first_name"] == "Dee"
+    code, out, _ = run(capsys, "people", "add", "-w", w, "email=DEE@example.com", "title=COO", "--json")
+    assert json.loads(out)["id"] == res["id"] and json.loads(out)["outcome"] == "updated"  # same email: same person
+    code, _, err = run(capsys, "people", "edit", "-w", w, "9999", "title=CTO")
+    assert code == 1 and "no person with id 9999" in err and "people list" in err
+
+
+def test_picklist_values_are_enforced(ws_with_people: Workspace, capsys):
+    w = str(ws_with_people.root)
+    run(capsys, "fields", "add", "-w", w, "interest", "--type", "picklist", "--values", "Analytics,Platform")
+    run(capsys, "fields", "add", "-w", w, "products", "--type", "multipicklist", "--values", "A,B,C")
+    pid = ws_with_people.list(where="email = 'bo@example.com'")[0]["id"]
+    code, _, err = run(capsys, "people", "edit", "-w", w, str(pid), "interest=Hardware")
+    assert code == 1 and "'interest'" in err and "'Hardware'" in err and "Analytics, Platform" in err
+    code, _, _ = run(capsys, "people", "edit", "-w", w, str(pid), "interest=platform", "products=c; a;C")
+    ws = Workspace.open(ws_with_people.root)
+    assert code == 0 and ws.get(pid)["interest"] == "Platform" and ws.get(pid)["products"] == "C;A"
+    code, _, err = run(capsys, "people", "edit", "-w", w, str(pid), "products=A;Z")
+    assert code == 1 and "'products'" in err
+    ws.close()
 
 
 def test_fields_add_and_list(workspace: Workspace, capsys):
@@ -114,6 +148,6 @@ def test_the_installed_command_runs(tmp_path: Path):
 
 
 def test_every_command_has_help(capsys):
-    for group in (["people"], ["fields"], ["db"], ["config"]):
+    for group in (["people"], ["people", "add"], ["fields"], ["db"], ["config"]):
         code, out, _ = run(capsys, *group, "--help")
         assert code == 0 and "Usage" in out

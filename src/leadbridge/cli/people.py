@@ -20,7 +20,7 @@ WHERE_HELP = (
 )
 DEFAULT_COLUMNS = "id,first_name,last_name,email,company,country,lead_score,updated_at"
 
-app = typer.Typer(help="People (leads and contacts): list, show, edit, history.", no_args_is_help=True)
+app = typer.Typer(help="People (leads and contacts): list, show, add, edit, history.", no_args_is_help=True)
 
 
 @app.command("list")
@@ -70,36 +70,59 @@ def show(person_id: int = typer.Argument(..., help="Internal person id."),
 
 
 @app.command()
+def add(assignments: List[str] = typer.Argument(..., help="field=value pairs, e.g. email=ann@acme.com."),
+        dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be stored, without writing."),
+        workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Add a person (or update the one with the same email): standards, routing and sync apply."""
+    values = _assignments(assignments)
+    with open_workspace(workspace) as ws:
+        result = ws.write([Change(values)], Source(SourceKind.UI), dry_run=dry_run)
+    _report(result.items[0], dry_run, as_json)
+
+
+@app.command()
 def edit(person_id: int = typer.Argument(..., help="Internal person id."),
          assignments: List[str] = typer.Argument(..., help="field=value pairs; field= clears a field."),
          dry_run: bool = typer.Option(False, "--dry-run", help="Show the change without writing it."),
          workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
     """Change fields of a person (through the write path: policies, standards, history, sync)."""
+    values = _assignments(assignments)
+    with open_workspace(workspace) as ws:
+        ws.get(person_id)  # a clear "no such person" before anything else
+        result = ws.write([Change(values, id=person_id)], Source(SourceKind.UI), dry_run=dry_run)
+    _report(result.items[0], dry_run, as_json)
+
+
+def _assignments(assignments: List[str]) -> dict[str, str]:
     values = {}
     for a in assignments:
         if "=" not in a:
             raise LeadbridgeError(f"expected field=value, got {a!r}", hint="e.g. country=Germany lead_score=40")
         k, v = a.split("=", 1)
         values[k.strip()] = v
-    with open_workspace(workspace) as ws:
-        if dry_run:
-            current = ws.get(person_id)
-            diff = {k: {"old": current.get(k), "new": v} for k, v in values.items()}
-            print_json({"dry_run": True, "id": person_id, "changes": diff}) if as_json else \
-                [console.print(f"{k}: {d['old']!r} → {d['new']!r}") for k, d in diff.items()]
-            return
-        result = ws.write([Change(values, id=person_id)], Source(SourceKind.UI))
-    item = result.items[0]
+    return values
+
+
+def _report(item, dry_run: bool, as_json: bool) -> None:
+    """Print what the write path did with one change (or would do, in a dry run)."""
     if as_json:
-        print_json({"id": item.id, "outcome": item.outcome.value, "changed": item.changed,
+        print_json({"id": item.id, "outcome": item.outcome.value, "dry_run": dry_run,
+                    "changed": {k: {"old": o, "new": n} for k, (o, n) in item.changed.items()},
                     "ignored": item.ignored, "reasons": item.reasons, "flags": item.flags})
         return
     if item.outcome is Outcome.REJECTED:
         raise LeadbridgeError("; ".join(item.reasons), hint="fix the value and try again")
+    if dry_run:
+        console.print("[bold]dry run[/]: nothing was written")
+    elif item.outcome is Outcome.CREATED:
+        console.print(f"created person {item.id}")
     for k, (old, new) in item.changed.items():
-        console.print(f"[green]{k}[/]: {old!r} → {new!r}")
+        if k != "email_key":
+            console.print(f"[green]{k}[/]: {old!r} → {new!r}")
     for k, why in item.ignored.items():
         console.print(f"[yellow]{k} not changed[/]: {why}")
+    for flag in item.flags:
+        console.print(f"[yellow]flagged[/]: {flag}")
     if item.outcome is Outcome.UNCHANGED and not item.ignored:
         console.print("nothing changed")
 

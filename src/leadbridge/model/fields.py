@@ -32,7 +32,8 @@ class FieldDef:
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        fast = self.type.is_text and self.type is not FieldType.MULTIPICKLIST
+        # plain text needs only a strip; picklists with declared values must be checked against them
+        fast = self.type.is_text and self.type is not FieldType.MULTIPICKLIST and not self.values
         object.__setattr__(self, "fast_text", fast)
 
     @property

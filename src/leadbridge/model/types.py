@@ -78,10 +78,27 @@ def _text(value: Any, _values: tuple[str, ...]) -> str:
     return text.strip()
 
 
-def _multipicklist(value: Any, _values: tuple[str, ...]) -> str:
+def _picklist(value: Any, values: tuple[str, ...]) -> str:
+    text = _text(value, values)
+    return _allowed(text, values) if values else text
+
+
+def _multipicklist(value: Any, values: tuple[str, ...]) -> str:
     items = value if isinstance(value, (list, tuple, set)) else str(value).split(";")
     cleaned = [str(i).strip() for i in items if str(i).strip()]
+    if values:
+        cleaned = [_allowed(i, values) for i in cleaned]
     return ";".join(dict.fromkeys(cleaned))
+
+
+def _allowed(text: str, values: tuple[str, ...]) -> str:
+    """The declared picklist value `text` stands for (case and spacing aside), or an error listing them."""
+    key = " ".join(text.split()).casefold()
+    for v in values:
+        if v.casefold() == key:
+            return v
+    shown = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
+    raise ValueError(f"not one of the picklist values ({shown})")
 
 
 def _boolean(value: Any, _values: tuple[str, ...]) -> bool:
@@ -149,7 +166,7 @@ def _datetime(value: Any, _values: tuple[str, ...]) -> datetime:
 
 _COERCERS = {
     FieldType.STRING: _text, FieldType.TEXT: _text, FieldType.EMAIL: _text,
-    FieldType.PHONE: _text, FieldType.URL: _text, FieldType.PICKLIST: _text,
+    FieldType.PHONE: _text, FieldType.URL: _text, FieldType.PICKLIST: _picklist,
     FieldType.MULTIPICKLIST: _multipicklist, FieldType.BOOLEAN: _boolean,
     FieldType.INTEGER: _integer, FieldType.NUMBER: _number, FieldType.CURRENCY: _number,
     FieldType.DATE: _date, FieldType.DATETIME: _datetime, FieldType.REFERENCE: _integer,
