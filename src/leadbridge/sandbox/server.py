@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import shutil
 import socket
 import threading
@@ -45,7 +46,7 @@ class SandboxServer:
 
     def __init__(self, data_dir: Path, port: int = 0, https: bool = True, faults: str | None = None,
                  seed: int | None = None, config: SandboxConfig | None = None):
-        self.data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = config or SandboxConfig()
         self.port = port or _free_port()
@@ -86,9 +87,10 @@ class SandboxServer:
                 "SANDBOX_CLIENT_ID": self.client_id, "SANDBOX_CLIENT_SECRET": self.client_secret}
 
     def write_env(self, path: Path) -> None:
+        """KEY=value lines a shell can source (values quoted when they need it); written whole or not at all."""
         tmp = Path(path).with_suffix(".tmp")
-        tmp.write_text("".join(f"{k}={v}\n" for k, v in self.env().items()), encoding="utf-8")
-        tmp.replace(path)  # appears complete, never half-written
+        tmp.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in self.env().items()), encoding="utf-8")
+        tmp.replace(path)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -156,13 +158,13 @@ class SandboxServer:
 
 def reset(data_dir: Path) -> None:
     """Remove every record (keeps the TLS certificates so clients keep trusting the CA)."""
+    if not Path(data_dir).exists():
+        raise SandboxError(f"no sandbox data in {data_dir}", hint="pass the --data folder the sandbox was started with")
     db = Path(data_dir) / "sandbox.db"
     for suffix in ("", "-wal", "-shm"):
         p = Path(str(db) + suffix)
         if p.exists():
             p.unlink()
-    if not Path(data_dir).exists():
-        raise SandboxError(f"no sandbox data in {data_dir}")
 
 
 def remove_everything(data_dir: Path) -> None:
