@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException
 
 from leadbridge.sandbox import bulk, bulk_query, collections, conversion, merge, queries, records, soap
 from leadbridge.sandbox.auth import ORG_ID, check_client_login, check_login
-from leadbridge.sandbox.middleware import SandboxMiddleware
+from leadbridge.sandbox.middleware import DroppedConnection, SandboxMiddleware
 from leadbridge.sandbox.validation import RecordError
 
 VERSIONS = [f"{v}.0" for v in range(52, 63)]
@@ -71,6 +71,8 @@ def build_app(sb: Any) -> Any:
 
     @app.exception_handler(Exception)
     async def _crash(req: Request, exc: Exception) -> Response:
+        if isinstance(exc, DroppedConnection):
+            raise exc  # an injected fault, not a bug: the connection must drop
         error_id = f"{secrets.randbelow(10**10)}-{secrets.randbelow(10**5)} ({-secrets.randbelow(10**9)})"
         log.error("sandbox bug, ErrorId %s, on %s %s", error_id, req.method, req.url.path, exc_info=exc)
         return json_response([{"errorCode": "UNKNOWN_EXCEPTION", "message": "An unexpected error occurred. Please "
