@@ -144,3 +144,13 @@ def test_an_assignment_rule_runs_on_bulk_rows_when_the_job_names_it(make_sandbox
             assert c.get(f"/jobs/ingest/{job['id']}").json()["state"] == "JobComplete"
     owners = {r["LastName"]: r["OwnerId"] for r in sf.query("SELECT LastName, OwnerId FROM Lead")["records"]}
     assert owners["Ruled"] == anna and owners["Plain"] != anna  # Bulk runs a rule only when the job asks
+
+
+def test_an_upload_over_the_size_limit_is_refused(sandbox, monkeypatch):
+    from leadbridge.sandbox import bulk
+    monkeypatch.setattr(bulk, "MAX_UPLOAD_BYTES", 64)  # 150 MB in production; small here to keep the test fast
+    with raw_client(sandbox) as c:
+        job = c.post("/jobs/ingest", json={"object": "Lead", "operation": "insert"}).json()
+        r = c.put(f"/jobs/ingest/{job['id']}/batches", content=b"LastName,Company\n" + b"Big,C\n" * 20)
+        assert r.status_code == 400 and "exceeds" in r.json()[0]["message"]
+        assert c.get(f"/jobs/ingest/{job['id']}").json()["state"] == "Open"  # nothing was taken

@@ -151,3 +151,13 @@ def test_soap_calls_need_a_live_session(sandbox):
     assert r.status_code == 500 and "<sf:exceptionCode>INVALID_SESSION_ID</sf:exceptionCode>" in r.text
     r = soap(sandbox, oauth_token(sandbox), "<urn:describeGlobal/>")
     assert r.status_code == 500 and "No operation available" in r.text
+
+
+def test_one_convert_call_converts_several_leads_each_on_its_own(sandbox, sf):
+    good, bad = (sf.Lead.create({"LastName": n, "Company": f"{n} Co"})["id"] for n in ("Many1", "Many2"))
+    body = "".join(f"<urn:leadConverts><urn:leadId>{lead}</urn:leadId><urn:convertedStatus>{status}"
+                   "</urn:convertedStatus><urn:doNotCreateOpportunity>true</urn:doNotCreateOpportunity>"
+                   "</urn:leadConverts>" for lead, status in ((good, "Closed - Converted"), (bad, "Bogus")))
+    xml = soap(sandbox, oauth_token(sandbox), f"<urn:convertLead>{body}</urn:convertLead>").text
+    assert re.findall(r"<success>(\w+)</success>", xml) == ["true", "false"]
+    assert (sf.Lead.get(good)["IsConverted"], sf.Lead.get(bad)["IsConverted"]) == (True, False)

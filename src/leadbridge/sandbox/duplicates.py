@@ -22,12 +22,12 @@ def check(schema: Schema, rules: list[Any], indexes: Indexes, obj: str, rec: dic
           allow_save: bool) -> None:
     """Raise DUPLICATE_VALUE / DUPLICATES_DETECTED when `rec` collides with another stored record."""
     rid = rec["Id"]
-    for f in schema.fields(obj).values():
-        if f.unique and rec.get(f.name) not in (None, ""):
-            others = indexes.lookup(obj, (f.name,), [rec[f.name]]) - {rid}
+    for name in schema.unique[obj]:
+        if rec.get(name) not in (None, ""):
+            others = indexes.lookup(obj, (name,), [rec[name]]) - {rid}
             if others:
-                raise RecordError("DUPLICATE_VALUE", f"duplicate value found: {f.name} duplicates value on record with "
-                                  f"id: {min(others)}", [f.name])
+                raise RecordError("DUPLICATE_VALUE", f"duplicate value found: {name} duplicates value on record with "
+                                  f"id: {min(others)}", [name])
     if obj == "CampaignMember":
         for fields in MEMBER_KEYS:
             k = key_of(rec, fields)

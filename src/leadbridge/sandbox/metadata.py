@@ -209,6 +209,13 @@ class Schema:
         self._field_ci = {o: {f.lower(): f for f in fs} for o, fs in self.objects.items()}
         self._describe: dict[str, dict[str, Any]] = {}
         self.reference_fields = {o: [f for f in fs.values() if f.type == "reference"] for o, fs in self.objects.items()}
+        # per object, what every write looks at: required fields, fields whose values are checked, unique ones
+        self.required = {o: [f.name for f in fs.values() if f.required] for o, fs in self.objects.items()}
+        self.checked = {o: {n: f for n, f in fs.items() if (f.createable or f.updateable) and (
+            f.type in ("string", "textarea", "email", "phone", "url") or f.restricted)} for o, fs in self.objects.items()}
+        self.unique = {o: [f.name for f in fs.values() if f.unique] for o, fs in self.objects.items()}
+        self.defaults = {o: {f.name: (False if f.type == "boolean" else next((v for v, _, d in f.values if d), None))
+                             for f in fs.values()} for o, fs in self.objects.items()}
 
     def fields(self, obj: str) -> dict[str, Field]:
         return self.objects[obj]

@@ -87,7 +87,12 @@ class Org:
     @property
     def admin_id(self) -> str:
         users = self.store.table("User")
-        return next((u["Id"] for u in users.values() if u.get("Email") == self.config.username), next(iter(users)))
+        cached = getattr(self, "_admin", None)
+        if cached in users and users[cached].get("Email") == self.config.username:
+            return cached
+        self._admin = next((u["Id"] for u in users.values() if u.get("Email") == self.config.username),
+                           next(iter(users)))
+        return self._admin
 
     def user_by_email(self, email: str | None) -> str | None:
         return next((u["Id"] for u in self.store.table("User").values() if email and u.get("Email") == email), None)
@@ -131,15 +136,11 @@ class Org:
         return self.admin_id if self.store.table("User") else None
 
     def _defaults(self, obj: str, rec: dict[str, Any]) -> None:
-        for f in self.schema.fields(obj).values():
-            if f.name not in rec:
-                if f.type == "boolean":
-                    rec[f.name] = obj == "User" and f.name == "IsActive"
-                elif f.name == "OwnerId":
-                    rec[f.name] = self.admin_id
-                else:
-                    default = next((v for v, _, d in f.values if d), None)
-                    rec[f.name] = default
+        for name, default in self.schema.defaults[obj].items():
+            if name not in rec:
+                rec[name] = self.admin_id if name == "OwnerId" else default
+        if obj == "User" and "IsActive" not in rec:
+            rec["IsActive"] = True
 
     def _references(self, obj: str, rec: dict[str, Any], values: dict[str, Any]) -> None:
         for f in self.schema.reference_fields[obj]:
@@ -190,7 +191,7 @@ class Org:
                 rec[f"{p}State"] = None
         rec.update(values)
         derive(self.config, obj, rec, values, creating=False)
-        validate(self.schema, self.config, obj, rec, creating=False)
+        validate(self.schema, self.config, obj, rec, creating=False, changed=values)
         self._references(obj, rec, values)
         duplicates.check(self.schema, self.config.duplicate_rules, self.indexes, obj, rec, version, allow_save)
         if assign and obj == "Lead":
@@ -198,6 +199,9 @@ class Org:
         return self._stamp(rec)
 
     def existing(self, obj: str, rid: str, status_deleted: int = 404) -> dict[str, Any]:
+        cur = self.store.get(obj, rid)
+        if cur is not None:
+            return cur
         rid = ids.canonical(rid) if ids.looks_like_id(rid) else rid
         cur = self.store.get(obj, rid)
         if cur is None:

@@ -222,7 +222,7 @@ def execute(org: Any, q: Query, include_deleted: bool) -> Plan:
         source = [t[k] for k in keys for t in (live, gone) if k in t]
     else:
         found = set().union(*(org.indexes.lookup(obj, (lookup[0],), [v]) for v in lookup[1]))
-        source = [live[i] for i in live if i in found] + list(gone.values())
+        source = [live[i] for i in sorted(found) if i in live] + list(gone.values())  # ids sort in creation order
     rows = [r for r in source if pred is None or pred(r)]
     for f, desc, nulls_last in reversed(q.order):
         get = _stored(column(org, obj, f))

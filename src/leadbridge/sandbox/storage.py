@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
+
 from leadbridge.sandbox import ids
 
 _SCHEMA = """
@@ -68,7 +70,7 @@ class Store:
 
     def save_many(self, by_object: dict[str, list[dict[str, Any]]], deleted: dict[str, list[str]] | None = None) -> None:
         """Persist changed records of several objects, and deletions, in one transaction."""
-        rows = [(obj, r["Id"], json.dumps(r, default=str)) for obj, recs in by_object.items() for r in recs]
+        rows = [(obj, r["Id"], orjson.dumps(r, default=str).decode()) for obj, recs in by_object.items() for r in recs]
         gone = [(obj, rid) for obj, rids in (deleted or {}).items() for rid in rids]
         if not rows and not gone:
             return

@@ -139,17 +139,18 @@ def check_fields(schema: Schema, config: SandboxConfig, obj: str, values: dict[s
     return out
 
 
-def validate(schema: Schema, config: SandboxConfig, obj: str, rec: dict[str, Any], *, creating: bool) -> None:
-    """Check a full record after the write is applied; raises the first RecordError."""
-    fields = schema.fields(obj)
-    missing = [f.name for f in fields.values() if f.required and rec.get(f.name) in (None, "")]
+def validate(schema: Schema, config: SandboxConfig, obj: str, rec: dict[str, Any], *, creating: bool,
+             changed: dict[str, Any] | None = None) -> None:
+    """Check a record after the write is applied (values: all of them, or the `changed` ones of an update)."""
+    missing = [name for name in schema.required[obj] if rec.get(name) in (None, "")]
     if missing:
         raise RecordError("REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
-    for name, value in rec.items():
-        f = fields.get(name)
-        if f is None or value is None or (not f.createable and not f.updateable):
-            continue
-        _check_value(schema, obj, f, value)
+    checked = schema.checked[obj]
+    for name in (rec if changed is None else changed):
+        f = checked.get(name)
+        value = rec.get(name)
+        if f is not None and value is not None:
+            _check_value(schema, obj, f, value)
     for prefix in ADDRESS_PREFIX.get(obj, []):
         _check_address(rec, prefix, creating)
     for rule in config.validation_rules:
@@ -162,12 +163,12 @@ def validate(schema: Schema, config: SandboxConfig, obj: str, rec: dict[str, Any
 
 
 def _check_value(schema: Schema, obj: str, f: Field, value: Any) -> None:
-    label = schema.with_label(obj, f.name)
     if f.type in ("string", "textarea", "email", "phone", "url") and isinstance(value, str) and len(value) > f.length:
-        raise RecordError("STRING_TOO_LONG", f"{label}: data value too large: {value[:255]} (max length={f.length})",
-                          [f.name])
+        raise RecordError("STRING_TOO_LONG", f"{schema.with_label(obj, f.name)}: data value too large: {value[:255]} "
+                          f"(max length={f.length})", [f.name])
     if f.type == "email" and value != "" and not _EMAIL.match(str(value)):
-        raise RecordError("INVALID_EMAIL_ADDRESS", f"{label}: invalid email address: {value}", [f.name])
+        raise RecordError("INVALID_EMAIL_ADDRESS", f"{schema.with_label(obj, f.name)}: invalid email address: {value}",
+                          [f.name])
     if f.restricted and not f.controller and f.type in ("picklist", "multipicklist") and value != "" \
             and not f.name.endswith("CountryCode"):
         allowed = f.value_set()
@@ -175,7 +176,8 @@ def _check_value(schema: Schema, obj: str, f: Field, value: Any) -> None:
         for v in chosen:
             if v not in allowed:
                 raise RecordError("INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                                  f"{label}: bad value for restricted picklist field: {v}", [f.name])
+                                  f"{schema.with_label(obj, f.name)}: bad value for restricted picklist field: {v}",
+                                  [f.name])
 
 
 def _check_address(rec: dict[str, Any], p: str, creating: bool) -> None:
