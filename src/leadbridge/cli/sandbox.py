@@ -19,9 +19,9 @@ def sandbox(
     ctx: typer.Context,
     port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0: any free port)."),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="Folder for its records and TLS certificates."),
-    faults: Optional[str] = typer.Option(None, "--faults", help="Injected faults, kind[@path]=value, e.g. "
-                                         "'lock=0.05,unavailable@/query=0.5,latency=20ms,drop=0.01,"
-                                         "ratelimit=burst:200/5,expire=0.01'."),
+    faults: Optional[str] = typer.Option(None, "--faults", help="Injected faults, comma-separated kind=rate or "
+                                         "kind@path=rate: lock, unavailable, drop, expire, ratelimit (or burst), "
+                                         "latency=20ms. E.g. 'lock=0.05,unavailable@/query=0.5'."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible faults."),
     http: bool = typer.Option(False, "--http", help="Plain HTTP instead of HTTPS."),
     env_file: Optional[Path] = typer.Option(None, "--env-file", help="Write SANDBOX_* connection settings here once ready."),
