@@ -225,3 +225,15 @@ def test_writes_follow_the_api_users_permissions(sandbox, sf):
     finally:
         sandbox.config.permissions.clear()
     assert sf.Lead.update(lead, {"Title": "After"}) == 204
+
+
+def test_dates_and_datetimes_are_iso_8601_stored_in_utc(make_sandbox):
+    srv = make_sandbox(SandboxConfig(custom_fields=[CustomField(object="Lead", name="Seen__c", type="datetime")]))
+    sf = client_for(srv)
+    rid = sf.Lead.create({"LastName": "A", "Company": "B", "Seen__c": "2026-03-01T10:00:00+02:00"})["id"]
+    assert sf.Lead.get(rid)["Seen__c"] == "2026-03-01T08:00:00.000+0000"
+    assert sf.query("SELECT Id FROM Lead WHERE Seen__c = 2026-03-01T08:00:00Z")["totalSize"] == 1
+    e = error_of(sf.Lead.create, {"LastName": "A", "Company": "B", "Seen__c": "2017-10-17 00:00:00"})
+    assert e["errorCode"] == "JSON_PARSER_ERROR" and "instance of datetime" in e["message"]
+    camp = sf.Campaign.create({"Name": "Dates", "StartDate": "2026-03-01"})["id"]
+    assert error_of(sf.Campaign.update, camp, {"StartDate": "03/01/2026"})["errorCode"] == "JSON_PARSER_ERROR"

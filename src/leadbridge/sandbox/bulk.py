@@ -7,7 +7,9 @@ A CSV whose header names a field the object does not have fails the whole job (s
 Failed, `errorMessage` "InvalidBatch : Field name not found : X"), as Salesforce does;
 row errors go to failedResults (`sf__Error` is `CODE:message:fields --`). Rows not processed
 (abort, failed job) go to unprocessedRecords. `Rel.ExtId__c` columns set a lookup by the
-parent's external id; `assignmentRuleId` runs that Lead assignment rule on every row.
+parent's external id; `assignmentRuleId` runs that Lead assignment rule on every row (Bulk
+runs no assignment rule unless the job names one). `hardDelete` deletes like `delete` here
+(the sandbox keeps no recycle bin apart from getDeleted's log).
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 A top-level `Id = …`, `Id IN (…)`, or the same on an external-id or unique field reads the
 index (200 ids over 100k records is 200 lookups, not a scan); everything else scans once with
-a predicate compiled per query. Text compares case-insensitively, as SOQL does; `!=` matches
-nulls while `NOT IN` does not; datetimes compare in UTC.
+a predicate compiled per query. Text compares case-insensitively, as SOQL does; datetimes
+compare in UTC. `!=` matches records whose field is null (SOQL, unlike SQL) while `NOT IN`
+leaves them out, as SOQL guides describe it (not checked against an org).
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from leadbridge.sandbox.picklists import countries, country_code_for, state_code
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
 _NUMBER = re.compile(r"^\s*-?\d+(\.\d+)?\s*$")
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 ADDRESS_PREFIX = {"Lead": [""], "Contact": ["Mailing"], "Account": ["Billing"]}
 COUNTRY_MSG = ("There's a problem with this country, even though it may appear correct. Please select a "
                "country/territory from the list of valid countries.")
@@ -105,7 +106,9 @@ def coerce(f: Field, value: Any, source: str = "json") -> Any:
             return date.fromisoformat(m.group(1)).isoformat() if m else date.fromisoformat("bad")
         except ValueError:
             raise bad("date") from None
-    if t == "datetime":
+    if t == "datetime":  # ISO 8601 with a "T": Salesforce refuses "2017-10-17 00:00:00"
+        if not _DATETIME.match(str(value).strip()):
+            raise bad("datetime")
         try:
             return sf_datetime(parse_datetime(str(value)))
         except ValueError:
