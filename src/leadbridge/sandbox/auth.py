@@ -57,7 +57,7 @@ def check_login(config: SandboxConfig, username: str | None, password: str | Non
                 ) -> LoginFailure | None:
     """None when the username/password (+ token) may log in from `ip`, else how Salesforce refuses it."""
     bad = LoginFailure("INVALID_LOGIN", INVALID_LOGIN, "invalid_grant", "authentication failure")
-    if username != config.username or password is None:
+    if (username or "").strip().lower() != config.username.lower() or password is None:  # usernames ignore case
         return bad
     token = config.security_token
     in_profile = bool(config.login_ip_ranges) and _inside(ip, config.login_ip_ranges)
