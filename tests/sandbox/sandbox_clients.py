@@ -3,6 +3,7 @@ that lets simple-salesforce's own login flows (which always call https://*.sales
 
 from __future__ import annotations
 
+import ssl
 from contextlib import contextmanager
 from typing import Any, Iterator
 from urllib.parse import urlsplit
@@ -30,9 +31,14 @@ def client_for(srv: SandboxServer) -> Salesforce:
     return Salesforce(instance_url=srv.instance_url, session_id=oauth_token(srv, s), session=s)
 
 
+def trust(srv: SandboxServer) -> ssl.SSLContext:
+    """An SSL context trusting exactly the sandbox's CA (for httpx)."""
+    return ssl.create_default_context(cafile=srv.ca_bundle)
+
+
 def raw_client(srv: SandboxServer, version: str = "59.0") -> httpx.Client:
     """A plain HTTPS client on the data API, for checking bodies and status codes exactly."""
-    return httpx.Client(base_url=f"{srv.instance_url}/services/data/v{version}", verify=srv.ca_bundle,
+    return httpx.Client(base_url=f"{srv.instance_url}/services/data/v{version}", verify=trust(srv),
                         headers={"Authorization": f"Bearer {oauth_token(srv)}"}, timeout=30)
 
 

@@ -12,7 +12,7 @@ from simple_salesforce.exceptions import (SalesforceExpiredSession, SalesforceGe
 from leadbridge.crm.salesforce.session import http_session
 from leadbridge.errors import SandboxError
 from leadbridge.sandbox.faults import Faults, FaultPlan
-from sandbox_clients import client_for, oauth_token, raw_client
+from sandbox_clients import client_for, oauth_token, raw_client, trust
 
 
 def lead(name: str, **kw) -> dict:
@@ -158,6 +158,6 @@ def test_a_server_error_never_closes_the_connection(sandbox, monkeypatch):
     assert "ErrorId" in r.json()[0]["message"]
     for _ in range(3):  # the pooled keep-alive connection is still good
         assert s.get(f"{url}/limits").status_code == 200
-    with httpx.Client(verify=sandbox.ca_bundle, headers=dict(s.headers)) as c:
+    with httpx.Client(verify=trust(sandbox), headers=dict(s.headers)) as c:
         assert c.get(f"{url}/sobjects/Lead/describe").status_code == 500
         assert c.get(f"{url}/limits").status_code == 200

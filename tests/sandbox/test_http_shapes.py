@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from sandbox_clients import trust
+
 NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
 
 
@@ -20,7 +22,7 @@ def test_routing_errors_are_salesforce_shaped(sandbox, raw):
     assert (r.status_code, r.json()[0]["errorCode"]) == (404, "NOT_FOUND")
     r = raw.get("/sobjects/Lead/updated/", params={"start": "2026-01-01T00:00:00+00:00"})
     assert (r.status_code, r.json()[0]["errorCode"]) == (400, "MISSING_ARGUMENT")
-    r = httpx.get(f"{sandbox.instance_url}/services/data/v59.0/limits", verify=sandbox.ca_bundle,
+    r = httpx.get(f"{sandbox.instance_url}/services/data/v59.0/limits", verify=trust(sandbox),
                   headers={"Authorization": "Bearer nope"})
     assert (r.status_code, r.json()) == (401, [{"message": "Session expired or invalid",
                                                 "errorCode": "INVALID_SESSION_ID"}])

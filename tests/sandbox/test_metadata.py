@@ -11,7 +11,7 @@ import yaml
 from simple_salesforce.exceptions import SalesforceResourceNotFound
 
 from leadbridge.sandbox import SandboxConfig
-from sandbox_clients import client_for, permissions
+from sandbox_clients import client_for, permissions, trust
 
 
 def fields_of(describe: dict) -> dict[str, dict]:
@@ -133,12 +133,12 @@ def test_describe_follows_the_api_users_permissions(sandbox, sf):
 
 
 def test_versions_and_the_version_root(sandbox, raw):
-    versions = httpx.get(f"{sandbox.instance_url}/services/data/", verify=sandbox.ca_bundle).json()
+    versions = httpx.get(f"{sandbox.instance_url}/services/data/", verify=trust(sandbox)).json()
     by = {v["version"]: v for v in versions}
     assert by["59.0"] == {"label": "Winter '24", "url": "/services/data/v59.0", "version": "59.0"}
     assert (by["52.0"]["label"], by["60.0"]["label"], by["61.0"]["label"]) == ("Summer '21", "Spring '24",
                                                                               "Summer '24")
     assert raw.get("/").json()["sobjects"] == "/services/data/v59.0/sobjects"
-    r = httpx.get(f"{sandbox.instance_url}/services/data/v40.0/limits", verify=sandbox.ca_bundle,
+    r = httpx.get(f"{sandbox.instance_url}/services/data/v40.0/limits", verify=trust(sandbox),
                   headers=raw.headers)
     assert (r.status_code, r.json()[0]["errorCode"]) == (404, "NOT_FOUND")
