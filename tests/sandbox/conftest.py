@@ -1,43 +1,50 @@
-"""A sandbox server per test module, and logged-in clients for it."""
+"""Sandbox servers for the tests and logged-in clients for them (helpers in sandbox_clients.py)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Any, Iterator
 
+import httpx
 import pytest
-import requests
 from simple_salesforce import Salesforce
 
-from leadbridge.crm.salesforce.session import http_session
-from leadbridge.sandbox import SandboxServer
+from leadbridge.sandbox import SandboxConfig, SandboxServer
 
+sys.path.insert(0, str(Path(__file__).parent))
+
+from sandbox_clients import client_for, raw_client  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def sandbox(tmp_path_factory):
+    """One server per test module; tests that change its config or faults use `make_sandbox` instead."""
     with SandboxServer(tmp_path_factory.mktemp("sandbox")) as srv:
         yield srv
 
 
-def oauth_token(srv: SandboxServer, session: requests.Session) -> str:
-    r = session.post(f"{srv.instance_url}/services/oauth2/token",
-                     data={"grant_type": "password", "client_id": srv.client_id, "client_secret": srv.client_secret,
-                           "username": srv.username, "password": srv.password})
-    assert r.status_code == 200, r.text
-    return r.json()["access_token"]
+@pytest.fixture
+def make_sandbox(tmp_path):
+    """A factory for servers with their own config / faults, stopped after the test."""
+    started: list[SandboxServer] = []
+
+    def make(config: SandboxConfig | None = None, **kw: Any) -> SandboxServer:
+        srv = SandboxServer(tmp_path / f"sb{len(started)}", config=config, **kw).start()
+        started.append(srv)
+        return srv
+    yield make
+    for srv in started:
+        srv.stop()
 
 
 @pytest.fixture
-def login(sandbox):
-    """A function giving a fresh OAuth session id for a requests session."""
-    return lambda session: oauth_token(sandbox, session)
+def sf(sandbox) -> Salesforce:
+    """The real simple-salesforce client in direct mode on the module's server."""
+    return client_for(sandbox)
 
 
 @pytest.fixture
-def session(sandbox) -> requests.Session:
-    return http_session(sandbox.ca_bundle)
-
-
-@pytest.fixture
-def sf(sandbox, session) -> Salesforce:
-    """The real simple-salesforce client in direct mode, session id from the sandbox's OAuth endpoint."""
-    return Salesforce(instance_url=sandbox.instance_url, session_id=oauth_token(sandbox, session), session=session)
+def raw(sandbox) -> Iterator[httpx.Client]:
+    with raw_client(sandbox) as c:
+        yield c

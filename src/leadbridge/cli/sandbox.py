@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -18,11 +19,14 @@ def sandbox(
     ctx: typer.Context,
     port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0: any free port)."),
     data: Path = typer.Option(DEFAULT_DATA, "--data", help="Folder for its records and TLS certificates."),
-    faults: Optional[str] = typer.Option(None, "--faults", help="e.g. 'lock=0.05,unavailable=0.02,latency=20ms,drop=0.01,ratelimit=burst'"),
+    faults: Optional[str] = typer.Option(None, "--faults", help="Injected faults, comma-separated kind=rate or "
+                                         "kind@path=rate: lock, unavailable, drop, expire, ratelimit (or burst), "
+                                         "latency=20ms. E.g. 'lock=0.05,unavailable@/query=0.5'."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed for reproducible faults."),
     http: bool = typer.Option(False, "--http", help="Plain HTTP instead of HTTPS."),
     env_file: Optional[Path] = typer.Option(None, "--env-file", help="Write SANDBOX_* connection settings here once ready."),
-    config: Optional[Path] = typer.Option(None, "--config", help="YAML: users, custom fields, validation/duplicate/assignment rules."),
+    config: Optional[Path] = typer.Option(None, "--config", help="YAML: users, login security, permissions, custom "
+                                          "fields, validation/duplicate/assignment rules, faults."),
 ) -> None:
     """Start the sandbox CRM and serve until Ctrl-C."""
     if ctx.invoked_subcommand is not None:
@@ -34,9 +38,10 @@ def sandbox(
     def ready(s: SandboxServer) -> None:
         console.print(f"[green]sandbox CRM ready[/] at {s.instance_url}")
         for k, v in s.env().items():
-            console.print(f"{k}={v}", highlight=False)
+            console.print(f"{k}={shlex.quote(v)}", highlight=False, soft_wrap=True, markup=False)
         if env_file:
-            console.print(f"(written to {env_file}; `leadbridge crm connect --env-file {env_file}` uses it)")
+            console.print(f"(written to {env_file}; `leadbridge crm connect --env-file {env_file}` uses it)",
+                          soft_wrap=True)
     try:
         server.serve_forever(env_file, ready)
     except KeyboardInterrupt:

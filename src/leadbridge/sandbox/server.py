@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shlex
 import shutil
 import socket
 import threading
@@ -24,11 +25,11 @@ HOST = "127.0.0.1"
 
 
 class _QuietDrops(logging.Filter):
-    """Injected connection drops are the point, not an error worth a traceback."""
+    """Injected connection drops are the point, and idle keep-alive clients at shutdown are normal: no noise."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        return not isinstance(exc, DroppedConnection)
+        return not isinstance(exc, DroppedConnection) and "timeout graceful shutdown exceeded" not in record.getMessage()
 
 
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
@@ -45,7 +46,7 @@ class SandboxServer:
 
     def __init__(self, data_dir: Path, port: int = 0, https: bool = True, faults: str | None = None,
                  seed: int | None = None, config: SandboxConfig | None = None):
-        self.data_dir = Path(data_dir)
+        self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.config = config or SandboxConfig()
         self.port = port or _free_port()
@@ -86,9 +87,10 @@ class SandboxServer:
                 "SANDBOX_CLIENT_ID": self.client_id, "SANDBOX_CLIENT_SECRET": self.client_secret}
 
     def write_env(self, path: Path) -> None:
+        """KEY=value lines a shell can source (values quoted when they need it); written whole or not at all."""
         tmp = Path(path).with_suffix(".tmp")
-        tmp.write_text("".join(f"{k}={v}\n" for k, v in self.env().items()), encoding="utf-8")
-        tmp.replace(path)  # appears complete, never half-written
+        tmp.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in self.env().items()), encoding="utf-8")
+        tmp.replace(path)
 
     # -- running ------------------------------------------------------------------------------
 
@@ -100,7 +102,7 @@ class SandboxServer:
             self.ca_bundle = str(ca)
             kw = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         cfg = uvicorn.Config(build_app(self), host=HOST, port=self.port, log_level="warning", access_log=False,
-                             timeout_keep_alive=30, lifespan="off", **kw)
+                             timeout_keep_alive=30, lifespan="off", timeout_graceful_shutdown=1, **kw)
         return uvicorn.Server(cfg)
 
     def start(self) -> "SandboxServer":
@@ -156,13 +158,13 @@ class SandboxServer:
 
 def reset(data_dir: Path) -> None:
     """Remove every record (keeps the TLS certificates so clients keep trusting the CA)."""
+    if not Path(data_dir).exists():
+        raise SandboxError(f"no sandbox data in {data_dir}", hint="pass the --data folder the sandbox was started with")
     db = Path(data_dir) / "sandbox.db"
     for suffix in ("", "-wal", "-shm"):
         p = Path(str(db) + suffix)
         if p.exists():
             p.unlink()
-    if not Path(data_dir).exists():
-        raise SandboxError(f"no sandbox data in {data_dir}")
 
 
 def remove_everything(data_dir: Path) -> None:

@@ -1,15 +1,18 @@
-"""The SOQL subset: SELECT fields | COUNT() FROM X [WHERE] [ORDER BY] [LIMIT] [OFFSET].
+"""The SOQL subset, parsed into a small syntax tree (query_engine.py resolves and runs it).
 
-WHERE supports = != <> < > <= >= IN, NOT IN, LIKE, AND, OR, NOT, parentheses, null,
-true/false, numbers, 'strings', date and datetime literals, and LAST_N_DAYS:n / TODAY.
+    SELECT f1, Parent.f2 | COUNT() | COUNT(f) [alias] FROM X [WHERE …] [ORDER BY f [ASC|DESC] [NULLS FIRST|LAST], …]
+    [LIMIT n] [OFFSET n]
+
+WHERE: = != <> < > <= >= IN, NOT IN, LIKE, AND, OR, NOT, parentheses; null, true/false,
+numbers, 'strings' (with SOQL's backslash escapes), date and datetime literals, and the date
+literals of date_literals.py. Keywords are case-insensitive.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from typing import Any
 
 from leadbridge.sandbox.validation import RecordError
 
@@ -19,8 +22,10 @@ _TOKEN = re.compile(r"""\s*(?:
   | (?P<date>\d{4}-\d{2}-\d{2})
   | (?P<num>-?\d+(?:\.\d+)?)
   | (?P<op><=|>=|!=|<>|=|<|>|\(|\)|,)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_.:]*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_.]*(?::\d+)?)
 )""", re.X)
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+MAX_OFFSET = 2000
 
 
 def malformed(msg: str) -> RecordError:
@@ -28,55 +33,81 @@ def malformed(msg: str) -> RecordError:
 
 
 @dataclass
+class Lit:
+    kind: str  # str, num, bool, null, date, datetime, range
+    value: Any
+    raw: str = ""
+
+
+@dataclass
 class Query:
     obj: str
     fields: list[str]
     count: bool
-    where: Callable[[dict[str, Any]], bool] | None
+    where: Any
+    aggregates: list[tuple[str, str, str]] = field(default_factory=list)  # (function, field, alias)
     order: list[tuple[str, bool, bool]] = field(default_factory=list)  # field, descending, nulls_last
     limit: int | None = None
     offset: int = 0
-    where_fields: set[str] = field(default_factory=set)
+
+    def where_fields(self) -> list[str]:
+        out: list[str] = []
+
+        def walk(node: Any) -> None:
+            if node is None:
+                return
+            if node[0] in ("and", "or"):
+                for c in node[1]:
+                    walk(c)
+            elif node[0] == "not":
+                walk(node[1])
+            else:
+                out.append(node[1])
+        walk(self.where)
+        return out
 
 
-def parse_datetime(text: str) -> datetime:
-    t = text.replace("Z", "+00:00")
-    t = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", t)
-    return datetime.fromisoformat(t).astimezone(timezone.utc)
+def unescape(text: str, like: bool = False) -> str:
+    """A SOQL string literal's value; in LIKE patterns \\% and \\_ stay escaped for the matcher."""
+    def sub(m: re.Match[str]) -> str:
+        c = m.group(1)
+        if c in "%_":
+            return "\\" + c if like else c
+        if c not in _ESCAPES:
+            raise malformed(f"Invalid string literal: \\{c} is not a valid escape sequence")
+        return _ESCAPES[c]
+    return re.sub(r"\\(.)", sub, text, flags=re.S)
 
 
 class _P:
     def __init__(self, text: str):
         self.toks: list[tuple[str, str]] = []
-        pos = 0
-        text = text.strip()
+        pos, text = 0, text.strip()
         while pos < len(text):
             m = _TOKEN.match(text, pos)
             if not m or m.end() == pos:
-                raise malformed(f"unexpected token: '{text[pos:pos + 15]}'")
+                raise malformed(f"unexpected token: '{text[pos:pos + 15].strip()}'")
             self.toks.append((m.lastgroup, m.group(m.lastgroup)))
             pos = m.end()
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
         self.i = 0
-        self.used: set[str] = set()
 
     def peek(self, k: int = 0) -> tuple[str, str] | None:
         return self.toks[self.i + k] if self.i + k < len(self.toks) else None
 
     def kw(self, *words: str) -> bool:
-        t = self.peek()
-        if t and t[0] == "word" and t[1].upper() == words[0]:
-            if len(words) > 1:
-                t2 = self.peek(1)
-                if not (t2 and t2[0] == "word" and t2[1].upper() == words[1]):
-                    return False
-                self.i += 1
-            self.i += 1
-            return True
-        return False
+        for k, w in enumerate(words):
+            t = self.peek(k)
+            if not (t and t[0] == "word" and t[1].upper() == w):
+                return False
+        self.i += len(words)
+        return True
 
     def expect_kw(self, word: str) -> None:
         if not self.kw(word):
-            raise malformed(f"expecting '{word}'")
+            t = self.peek()
+            raise malformed(f"unexpected token: '{t[1] if t else 'end of query'}', expecting '{word}'")
 
     def op(self, sym: str) -> bool:
         t = self.peek()
@@ -92,77 +123,66 @@ class _P:
         self.i += 1
         return t[1]
 
-    def value(self) -> Any:
+    def value(self, like: bool = False) -> Lit:
         t = self.peek()
         if t is None:
             raise malformed("unexpected end of query")
         self.i += 1
         kind, text = t
         if kind == "str":
-            return re.sub(r"\\(.)", r"\1", text[1:-1])
-        if kind == "dt":
-            return parse_datetime(text)
-        if kind == "date":
-            return date.fromisoformat(text)
+            return Lit("str", unescape(text[1:-1], like), text)
+        if kind in ("dt", "date"):
+            return Lit("datetime" if kind == "dt" else "date", text, text)
         if kind == "num":
-            return float(text) if "." in text else int(text)
+            return Lit("num", float(text) if "." in text else int(text), text)
         if kind == "word":
             up = text.upper()
             if up == "NULL":
-                return None
+                return Lit("null", None, text)
             if up in ("TRUE", "FALSE"):
-                return up == "TRUE"
-            if up == "TODAY":
-                return _DateRange(date.today(), date.today())
-            if up.startswith("LAST_N_DAYS:"):
-                n = int(up.split(":")[1])
-                return _DateRange(date.today() - timedelta(days=n), date.today())
+                return Lit("bool", up == "TRUE", text)
+            from leadbridge.sandbox.date_literals import date_range
+            if date_range(up) is not None:
+                return Lit("range", up, text)
         raise malformed(f"unexpected token: '{text}'")
 
-    def cond(self) -> Callable[[dict], bool]:
-        left = self.term()
+    def cond(self) -> Any:
+        parts = [self.term()]
         while self.kw("OR"):
-            right, prev = self.term(), left
-            left = lambda r, a=prev, b=right: a(r) or b(r)  # noqa: E731
-        return left
+            parts.append(self.term())
+        return parts[0] if len(parts) == 1 else ("or", parts)
 
-    def term(self) -> Callable[[dict], bool]:
-        left = self.factor()
+    def term(self) -> Any:
+        parts = [self.factor()]
         while self.kw("AND"):
-            right, prev = self.factor(), left
-            left = lambda r, a=prev, b=right: a(r) and b(r)  # noqa: E731
-        return left
+            parts.append(self.factor())
+        return parts[0] if len(parts) == 1 else ("and", parts)
 
-    def factor(self) -> Callable[[dict], bool]:
+    def factor(self) -> Any:
         if self.kw("NOT"):
-            inner = self.factor()
-            return lambda r: not inner(r)
+            return ("not", self.factor())
         if self.op("("):
             inner = self.cond()
             if not self.op(")"):
                 raise malformed("expecting ')'")
             return inner
         name = self.word()
-        self.used.add(name)
-        if self.kw("NOT", "IN") or (self.kw("NOT") and self.kw("IN")):
-            values = self.list_()
-            return lambda r: _get(r, name) is not None and not any(_eq(_get(r, name), v) for v in values)
+        if self.kw("NOT", "IN"):
+            return ("in", name, self.list_(), True)
         if self.kw("IN"):
-            values = self.list_()
-            return lambda r: any(_eq(_get(r, name), v) for v in values)
+            return ("in", name, self.list_(), False)
         if self.kw("LIKE"):
-            pat = self.value()
-            rx = re.compile("^" + "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in str(pat)) + "$",
-                            re.I | re.S)
-            return lambda r: _get(r, name) is not None and bool(rx.match(str(_get(r, name))))
+            pat = self.value(like=True)
+            if pat.kind != "str":
+                raise malformed("LIKE needs a quoted string pattern")
+            return ("like", name, pat.value)
         t = self.peek()
         if not t or t[0] != "op" or t[1] in "(),":
             raise malformed(f"unexpected token: '{t[1] if t else 'end of query'}'")
         self.i += 1
-        op, value = ("!=" if t[1] == "<>" else t[1]), self.value()
-        return lambda r: _compare(_get(r, name), op, value)
+        return ("cmp", name, "!=" if t[1] == "<>" else t[1], self.value())
 
-    def list_(self) -> list[Any]:
+    def list_(self) -> list[Lit]:
         if not self.op("("):
             raise malformed("expecting '('")
         values = [self.value()]
@@ -172,78 +192,53 @@ class _P:
             raise malformed("expecting ')'")
         return values
 
-
-@dataclass
-class _DateRange:
-    start: date
-    end: date
-
-
-def _get(r: dict[str, Any], name: str) -> Any:
-    for k, v in r.items():
-        if k.lower() == name.lower():
-            return v
-    return None
-
-
-def _coerce(left: Any, right: Any) -> tuple[Any, Any]:
-    if isinstance(right, datetime) and isinstance(left, str):
-        left = parse_datetime(left)
-    elif isinstance(right, date) and not isinstance(right, datetime) and isinstance(left, str):
-        left = date.fromisoformat(left[:10])
-    elif isinstance(left, str) and isinstance(right, str):
-        return left.lower(), right.lower()
-    return left, right
-
-
-def _eq(left: Any, right: Any) -> bool:
-    if left is None or right is None:
-        return left is right
-    a, b = _coerce(left, right)
-    return a == b
-
-
-def _compare(left: Any, op: str, right: Any) -> bool:
-    if isinstance(right, _DateRange):
-        if left is None:
-            return False
-        d = parse_datetime(left).date() if isinstance(left, str) and "T" in left else date.fromisoformat(str(left)[:10])
-        inside = right.start <= d <= right.end
-        return {"=": inside, "!=": not inside, ">": d > right.end, ">=": d >= right.start,
-                "<": d < right.start, "<=": d <= right.end}[op]
-    if op == "=":
-        return _eq(left, right)
-    if op == "!=":
-        return not _eq(left, right)
-    if left is None or right is None:
-        return False
-    a, b = _coerce(left, right)
-    try:
-        return {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b}[op]
-    except TypeError:
-        return False
+    def integer(self, what: str) -> int:
+        v = self.value()
+        if v.kind != "num" or not isinstance(v.value, int) or v.value < 0:
+            raise malformed(f"{what} must be a non-negative integer")
+        return v.value
 
 
 def parse(text: str) -> Query:
+    if not text or not text.strip():
+        raise malformed("A query string has to be specified")
     p = _P(text)
     p.expect_kw("SELECT")
-    count, fields = False, []
-    if p.kw("COUNT"):
-        if not (p.op("(") and p.op(")")):
-            raise malformed("expecting 'COUNT()'")
+    count, fields, aggregates = False, [], []
+    first = p.peek()
+    if first and first[0] == "word" and first[1].upper() == "COUNT" and p.peek(1) == ("op", "(") \
+            and p.peek(2) == ("op", ")"):
+        p.i += 3
         count = True
     else:
-        fields.append(p.word())
-        while p.op(","):
-            fields.append(p.word())
+        while True:
+            t, t2 = p.peek(), p.peek(1)
+            if t and t[0] == "word" and t[1].upper() in ("COUNT", "COUNT_DISTINCT") and t2 == ("op", "("):
+                p.i += 2
+                f = p.word()
+                if not p.op(")"):
+                    raise malformed("expecting ')'")
+                nxt = p.peek()
+                alias = f"expr{len(aggregates)}"
+                if nxt and nxt[0] == "word" and nxt[1].upper() != "FROM":
+                    alias = p.word()
+                aggregates.append((t[1].upper(), f, alias))
+            else:
+                fields.append(p.word())
+            if not p.op(","):
+                break
     p.expect_kw("FROM")
     obj = p.word()
     where = p.cond() if p.kw("WHERE") else None
-    q = Query(obj, fields, count, where, where_fields=set(p.used))
+    q = Query(obj, fields, count, where, aggregates)
+    if p.kw("GROUP", "BY"):
+        raise malformed("GROUP BY is not supported by the sandbox")
     if p.kw("ORDER", "BY"):
         while True:
             f = p.word()
-            desc = p.kw("DESC") or (p.kw("ASC") and False)
+            desc = p.kw("DESC")
+            if not desc:
+                p.kw("ASC")
             nulls_last = desc
             if p.kw("NULLS", "FIRST"):
                 nulls_last = False
@@ -253,24 +248,13 @@ def parse(text: str) -> Query:
             if not p.op(","):
                 break
     if p.kw("LIMIT"):
-        q.limit = int(p.value())
+        q.limit = p.integer("LIMIT")
     if p.kw("OFFSET"):
-        q.offset = int(p.value())
+        q.offset = p.integer("OFFSET")
+        if q.offset > MAX_OFFSET:
+            raise RecordError("NUMBER_OUTSIDE_VALID_RANGE", f"Maximum SOQL offset allowed is {MAX_OFFSET}")
     if p.peek():
         raise malformed(f"unexpected token: '{p.peek()[1]}'")
+    if aggregates and fields:
+        raise malformed("Field must be grouped or aggregated: " + fields[0])
     return q
-
-
-def run(q: Query, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = [r for r in records if q.where is None or q.where(r)]
-    for f, desc, nulls_last in reversed(q.order):
-        present = [r for r in rows if _get(r, f) is not None]
-        absent = [r for r in rows if _get(r, f) is None]
-        present.sort(key=lambda r: _sort_key(_get(r, f)), reverse=desc)
-        rows = present + absent if nulls_last else absent + present
-    rows = rows[q.offset:]
-    return rows[:q.limit] if q.limit is not None else rows
-
-
-def _sort_key(v: Any) -> Any:
-    return v.lower() if isinstance(v, str) else v

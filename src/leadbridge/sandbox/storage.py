@@ -9,6 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+import orjson
+
+from leadbridge.sandbox import ids
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS record (object TEXT NOT NULL, id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS deleted (object TEXT NOT NULL, id TEXT PRIMARY KEY, data TEXT NOT NULL, deleted_at TEXT NOT NULL);
@@ -45,13 +49,14 @@ class Store:
         return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                        (key, value))
+        with self.lock:
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     def new_id(self, prefix: str) -> str:
         """An 18-character id with the object's key prefix (unique within this sandbox)."""
         self.counter += 1
-        return f"{prefix}{self.counter:012d}AAA"[:18]
+        return ids.make(prefix, self.counter)
 
     def table(self, obj: str) -> dict[str, dict[str, Any]]:
         return self.records.setdefault(obj, {})
@@ -61,30 +66,45 @@ class Store:
 
     def save(self, obj: str, recs: Iterable[dict[str, Any]]) -> None:
         """Persist records (already changed in memory) in one transaction."""
-        rows = [(obj, r["Id"], json.dumps(r, default=str)) for r in recs]
-        if not rows:
+        self.save_many({obj: list(recs)})
+
+    def save_many(self, by_object: dict[str, list[dict[str, Any]]], deleted: dict[str, list[str]] | None = None) -> None:
+        """Persist changed records of several objects, and deletions, in one transaction."""
+        rows = [(obj, r["Id"], orjson.dumps(r, default=str).decode()) for obj, recs in by_object.items() for r in recs]
+        gone = [(obj, rid) for obj, rids in (deleted or {}).items() for rid in rids]
+        if not rows and not gone:
             return
         with self.lock:
             self.db.execute("BEGIN")
-            self.db.executemany("INSERT INTO record (object, id, data) VALUES (?, ?, ?) "
-                                "ON CONFLICT(id) DO UPDATE SET data = excluded.data", rows)
-            self.set_meta("counter", str(self.counter))
-            self.db.execute("COMMIT")
+            try:
+                if rows:
+                    self.db.executemany("INSERT INTO record (object, id, data) VALUES (?, ?, ?) "
+                                        "ON CONFLICT(id) DO UPDATE SET data = excluded.data", rows)
+                for obj, rid in gone:
+                    rec = self.deleted[obj][rid]
+                    self.db.execute("DELETE FROM record WHERE id = ?", (rid,))
+                    self.db.execute("INSERT OR REPLACE INTO deleted (object, id, data, deleted_at) VALUES (?, ?, ?, ?)",
+                                    (obj, rid, json.dumps({k: v for k, v in rec.items() if k != "_deleted_at"},
+                                                          default=str), rec["_deleted_at"]))
+                self.set_meta("counter", str(self.counter))
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    def mark_deleted(self, obj: str, rid: str, **extra: Any) -> dict[str, Any] | None:
+        """Move a record to the recycle bin in memory (persist with save_many(deleted=…))."""
+        rec = self.records.get(obj, {}).pop(rid, None)
+        if rec is None:
+            return None
+        now = sf_now()
+        rec = {**rec, **extra, "IsDeleted": True, "SystemModstamp": now, "_deleted_at": now}
+        self.deleted.setdefault(obj, {})[rid] = rec
+        return rec
 
     def delete(self, obj: str, rids: Iterable[str]) -> None:
-        now = sf_now()
-        with self.lock:
-            self.db.execute("BEGIN")
-            for rid in rids:
-                rec = self.records.get(obj, {}).pop(rid, None)
-                if rec is None:
-                    continue
-                rec = {**rec, "IsDeleted": True, "SystemModstamp": now}
-                self.deleted.setdefault(obj, {})[rid] = {**rec, "_deleted_at": now}
-                self.db.execute("DELETE FROM record WHERE id = ?", (rid,))
-                self.db.execute("INSERT OR REPLACE INTO deleted (object, id, data, deleted_at) VALUES (?, ?, ?, ?)",
-                                (obj, rid, json.dumps(rec, default=str), now))
-            self.db.execute("COMMIT")
+        done = [rid for rid in rids if self.mark_deleted(obj, rid) is not None]
+        self.save_many({}, {obj: done})
 
     def reset(self) -> None:
         with self.lock:
@@ -94,4 +114,5 @@ class Store:
             self.counter = 0
 
     def close(self) -> None:
-        self.db.close()
+        with self.lock:
+            self.db.close()
