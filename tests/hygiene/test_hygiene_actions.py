@@ -51,7 +51,8 @@ def test_set_values_are_coerced_normalized_and_checked(workspace: Workspace):
     p = ws.get(pid)
     assert (p["country"], p["state"], p["lead_score"], p["unsubscribed"]) == ("United States", "CA", 90, False)
     assert (p["territory"], p["time_zone"]) == ("NA West", "America/Los_Angeles")  # routing saw the set values
-    ws.config.hygiene = rules(HygieneRule(name="narnia", trigger=["created"], actions=[Action(set={"country": "Narnia"})]))
+    ws.config.hygiene = rules(HygieneRule(name="narnia", trigger=["created"],
+                                          actions=[Action(set={"country": "Narnia"})]))
     bad = ws.write([Change({"email": "n@b.us"})], SourceKind.FORM).items[0]
     p = ws.get(bad.id)
     assert p["data_invalid"] is True and "country known" in p["data_issues"]  # flagged like any input
@@ -103,7 +104,8 @@ def test_a_flag_stays_across_later_writes_and_clears_when_its_condition_goes(wor
 def test_merges_and_system_writes_are_left_alone_unless_a_rule_names_them(workspace: Workspace):
     ws = workspace
     ws.config.hygiene = rules(
-        HygieneRule(name="recycle", trigger=["changed"], fields=["company"], actions=[Action(set={"title": "Recycled"})]),
+        HygieneRule(name="recycle", trigger=["changed"], fields=["company"],
+                    actions=[Action(set={"title": "Recycled"})]),
         HygieneRule(name="crm only", trigger=["changed"], fields=["city"], sources=[SourceKind.CRM],
                     actions=[Action(set={"department": "Sales"})]))
     pid = ws.write([Change({"email": "m@x.com"})], SourceKind.FORM).ids[0]

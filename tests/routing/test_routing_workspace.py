@@ -32,8 +32,8 @@ def setup(ws: Workspace, **team_kw) -> list[int]:
                     members=[Member(user="uma@x.com")])],
         rules=[RouteRule(name="dach", when="country in (DE, AT, CH)", team="DACH"),
                RouteRule(name="own territory", when="country is not empty", territory="*")]))
-    return ws.write([Change({"email": f"{n}@x.com", "name": n.title(), "active": True}) for n in ("anna", "ben", "uma")],
-                    SourceKind.SYSTEM, "user").ids
+    return ws.write([Change({"email": f"{n}@x.com", "name": n.title(), "active": True})
+                     for n in ("anna", "ben", "uma")], SourceKind.SYSTEM, "user").ids
 
 
 def counters(ws: Workspace) -> dict[str, int]:

@@ -24,7 +24,8 @@ def _split(text: str | None) -> list[str]:
 
 
 def has_flags(item: PendingItem) -> bool:
-    return PREFIX in ((item.existing or {}).get("data_issues") or "") or PREFIX in (item.record.get("data_issues") or "")
+    before = (item.existing or {}).get("data_issues") or ""
+    return PREFIX in before or PREFIX in (item.record.get("data_issues") or "")
 
 
 def settle(item: PendingItem, rules: list[CompiledRule], raised: list[tuple[str, str]], standards: StandardsConfig,
