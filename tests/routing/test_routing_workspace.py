@@ -121,6 +121,11 @@ def test_route_run_routes_the_unowned_keeps_owners_and_reassigns_on_request(work
     hist = [h for h in ws.history(ids[0]) if h["field"] == "owner_id"][-1]
     assert (hist["source"], hist["source_detail"]) == ("routing", "route run")
 
+    idle = run(ws)  # everyone has an owner now and territory and zone are current: nothing to write
+    assert (idle["routed"], idle["changed"], idle["kept_owner"]) == (0, 0, 4)
+    assert idle["by_owner"] == {"anna@x.com": 2, "ben@x.com": 2}
+    assert counters(ws) == {"anna@x.com": 2, "ben@x.com": 1}
+
     again = run(ws, reassign=True)
     assert again["routed"] == 4 and ws.get(ids[3])["owner_id"] == uma  # the US person now follows the rules
     assert counters(ws) == {"anna@x.com": 3, "ben@x.com": 3, "uma@x.com": 1}

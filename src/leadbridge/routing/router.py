@@ -138,18 +138,25 @@ class Router:
         """The decision for one person (and the counters move on, when someone is picked)."""
         now = now or datetime.now(timezone.utc)
         territory, region, tz, _ = self.locate(record)
-        key = tuple(record.get(f) for f in self._used)
-        first = self._rule_cache.get(key)
-        if first is None:
-            first = next((n for n, hit in enumerate(self.matches(record, now)) if hit), -1)
+        get = record.get
+        key = tuple([get(f) for f in self._used])
+        hit = self._rule_cache.get(key)
+        if hit is None:  # the first matching rule and the values it read depend on the key alone
+            first = next((n for n, ok in enumerate(self.matches(record, now)) if ok), -1)
+            if first < 0:
+                why = f"no rule matched ({_values(record, self._used[:4]) or 'nothing to match on'})"
+            else:
+                rule = self.rules[first][0]
+                why = f"because {_values(record, self.rule_fields[first]) or rule.when} matched rule {first + 1} " \
+                      f"'{rule.name}'"
+            hit = (first, why)
             if len(self._rule_cache) < 1_000_000:
-                self._rule_cache[key] = first
+                self._rule_cache[key] = hit
+        first, why = hit
         place = (territory, region, tz)
         if first < 0:
-            used = _values(record, self._used[:4]) or "nothing to match on"
-            return self._fallback(place, None, f"no rule matched ({used})", now)
+            return self._fallback(place, None, why, now)
         rule = self.rules[first][0]
-        why = f"because {_values(record, self.rule_fields[first]) or rule.when} matched rule {first + 1} '{rule.name}'"
         if rule.user:
             problem = self._unavailable_user(rule.user)
             if problem:
@@ -223,8 +230,10 @@ class Router:
     def _available(self, team: Team, now: datetime) -> list[tuple[int, Member, Key, date]]:
         """Members who can take people at `now` (before capacity), computed once per instant."""
         at, table = self._avail
-        if at != now:
-            table = {}
+        if at is not now:
+            minute = now.replace(second=0, microsecond=0)  # availability changes by the day: per minute is enough
+            if at is None or at.replace(second=0, microsecond=0) != minute:
+                table = {}
             self._avail = (now, table)
         got = table.get(team.name)
         if got is None:

@@ -27,8 +27,9 @@ def run(ws: "Workspace", where: str | None = None, *, dry_run: bool = False, rea
     up to date) unless `reassign`. Each batch decides inside its own transaction, so counters and
     decisions commit (or, in a dry run, roll back) with the owners they assign.
     """
-    ids = [r["id"] for page in query.iter_records(ws.db, "person", where, columns=["id"]) for r in page]
-    report = _RunReport(len(ids), dry_run, reassign)
+    ids, settled = _to_route(ws, where, reassign)
+    report = _RunReport(len(ids) + len(settled), dry_run, reassign)
+    report.add_state(settled)
     size = ws.config.write.batch_size
     for k in range(0, len(ids), size):
         part = ids[k:k + size]
@@ -45,6 +46,28 @@ def run(ws: "Workspace", where: str | None = None, *, dry_run: bool = False, rea
     return report.as_dict()
 
 
+def _to_route(ws: "Workspace", where: str | None, reassign: bool) -> tuple[list[int], list[tuple]]:
+    """Ids to write, and (territory, owner email) of the people who need nothing: an owner they keep,
+    territory and time zone current."""
+    if reassign:
+        return [r["id"] for page in query.iter_records(ws.db, "person", where, columns=["id"]) for r in page], []
+    locate = Router(ws.config.routing).locate  # pure: where a person is; no counters are touched here
+    ids, settled = [], []
+    for page in query.iter_records(ws.db, "person", where,
+                                   columns=["id", "owner_id", "country", "state", "territory", "time_zone"]):
+        for r in page:
+            if r["owner_id"] is not None:
+                territory, _, tz, _ = locate(r)
+                if (territory is None or territory == r["territory"]) and (tz is None or tz == r["time_zone"]):
+                    settled.append((r["territory"], r["owner_id"]))
+                    continue
+            ids.append(r["id"])
+    if settled:
+        emails = {u["id"]: u["email"] for u in ws.list("user", limit=None, columns=["id", "email"])}
+        settled = [(t, emails.get(o)) for t, o in settled]
+    return ids, settled
+
+
 class _RunReport:
     def __init__(self, people: int, dry_run: bool, reassign: bool):
         self.people, self.dry_run, self.reassign = people, dry_run, reassign
@@ -54,12 +77,11 @@ class _RunReport:
         self.by_rule: Counter[str] = Counter()
         self.examples: dict[str, str] = {}
 
-    def add_decisions(self, decisions: list[dict[str, Any]]) -> None:
-        for d in decisions:
+    def add_decisions(self, decisions: list[tuple]) -> None:
+        for user, queue, rule, explanation in decisions:
             self.routed += 1
-            target = d["user_email"] or d["queue"] or "?"
-            self.by_rule[d["rule"] or "(no rule)"] += 1
-            self.examples.setdefault(target, d["explanation"])
+            self.by_rule[rule or "(no rule)"] += 1
+            self.examples.setdefault(user or queue or "?", explanation)
 
     def add_state(self, rows: list) -> None:
         """Territory and owner of the batch's people after the batch (inside its transaction)."""

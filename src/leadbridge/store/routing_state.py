@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 
@@ -53,9 +53,12 @@ def decisions_of(db: Database, person_id: int) -> list[dict[str, Any]]:
             sa.select(t).where(t.c.person_id == person_id).order_by(t.c.id)).mappings()]
 
 
-def decisions_of_batch(conn: sa.Connection, db: Database, batch_id: int) -> list[dict[str, Any]]:
+def decisions_of_batch(conn: sa.Connection, db: Database, batch_id: int) -> list[tuple[str | None, str | None,
+                                                                                      str | None, str]]:
+    """(user_email, queue, rule, explanation) of the decisions a write batch applied."""
     t = db.table("route_decision")
-    return [row_dict(r) for r in conn.execute(sa.select(t).where(t.c.batch_id == batch_id)).mappings()]
+    return [tuple(r) for r in conn.execute(sa.select(t.c.user_email, t.c.queue, t.c.rule, t.c.explanation)
+                                           .where(t.c.batch_id == batch_id))]
 
 
 def users(conn: sa.Connection, db: Database, emails: Iterable[str]) -> dict[str, UserInfo]:
@@ -80,10 +83,3 @@ def entry_values(conn: sa.Connection, db: Database, person_ids: Sequence[int]) -
                 t.c.object == "person", t.c.kind == "create", t.c.record_id.in_(part))):
             out[rid] = {f: entry[1] for f, entry in json.loads(changes).items()}
     return out
-
-
-def iter_ids(conn: sa.Connection, stmt: sa.Select, page: int = 10_000) -> Iterator[list[int]]:
-    """Pages of ids from a select of ids."""
-    result = conn.execute(stmt)
-    while rows := result.fetchmany(page):
-        yield [r[0] for r in rows]
