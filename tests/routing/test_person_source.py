@@ -102,7 +102,12 @@ def test_rules_render_fixed_values_channel_and_source():
     assert d.derive({"original_source_type": "Trade Show", "original_source_info": "Expo"})[0] == "Trade Show: Expo"
     assert d.derive({"utm_source": "google", "utm_medium": "cpc"})[0] == "Paid Search: google"
     assert d.derive({"original_referrer": "https://www.google.co.uk/"})[0] == "Organic Search: google"
-    assert d.derive({"registration_source_type": "List Import"})[0] is None  # no visit: {channel} renders empty
+    assert d.derive({"registration_source_type": "List Import"})[0] is None  # no visit: {channel} is empty
+    assert d.derive({"registration_source_type": "Web Form"})[0] == "Direct"  # no {source}: the next rule
+    lists = deriver()
+    assert lists.derive({"registration_source_type": "List Import", "registration_source_info": "Expo"})[0] == \
+        "List Import: Expo"
+    assert lists.derive({"registration_source_type": "List Import"})[0] is None  # no list name: left to the audit
     assert deriver(channel_value="Web: {channel}").derive({"utm_medium": "email"})[0] == "Email"  # rule 1 first
     assert deriver(rules=[], channel_value="Web: {channel}").derive({"utm_medium": "email"})[0] == "Web: Email"
 

@@ -13,8 +13,9 @@ class SourceRule(_M):
     """When `when` (a --where filter; none: always) matches, the person source is `value`.
 
     `value` may use {field} placeholders and {channel}, {source}, {medium}, {campaign}: the GA4 channel
-    of the person's first visit and what it was derived from. A value that renders empty (e.g. {channel}
-    for a person with no web visit) does not match, and the next rule is tried.
+    of the person's first visit and what it was derived from. A value with an empty placeholder (e.g.
+    {channel} for a person with no web visit, {source} for direct traffic) does not match: the next rule
+    is tried.
     """
 
     name: str

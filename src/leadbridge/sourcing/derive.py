@@ -106,7 +106,7 @@ class SourceDeriver:
         if v is None:
             return {}, "no UTM parameters, web source or referrer"
         name, why = self.channels.classify(v.source, v.medium, v.campaign)
-        src = v.source or ""
+        src = "" if v.source in (None, "(direct)") else v.source
         shown = site_name(host_of(src)) if "." in src and v.via == "original referrer" else src
         return {"channel": name, "source": shown, "medium": v.medium or "", "campaign": v.campaign or ""}, \
             f"GA4 channel from {v.via}: {why}"
@@ -130,13 +130,16 @@ class SourceDeriver:
 
 
 def _render(template: str, record: Mapping[str, Any], visit: Mapping[str, str]) -> str:
-    """Fill placeholders; a value with an empty pseudo placeholder (no channel) renders empty."""
-    if "channel" in _PLACEHOLDER.findall(template) and not visit.get("channel"):
-        return ""
+    """Fill placeholders; a value with an empty placeholder renders empty (the rule does not match)."""
+    empty = False
 
     def fill(m: re.Match) -> str:
+        nonlocal empty
         name = m.group(1)
         value = visit.get(name) if name in _PSEUDO else record.get(name)
-        return "" if value is None else str(value).strip()
+        text = "" if value is None else str(value).strip()
+        empty = empty or not text
+        return text
 
-    return _PLACEHOLDER.sub(fill, template).strip().rstrip(":").strip()
+    text = _PLACEHOLDER.sub(fill, template).strip()
+    return "" if empty else text
