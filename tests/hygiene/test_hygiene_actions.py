@@ -147,6 +147,7 @@ def test_request_sync_queues_the_person_in_the_batch(workspace: Workspace):
     assert res.items[0].outcome.value == "unchanged"
     entries = outbox(ws, "person")
     assert len(entries) == before + 1 and entries[-1]["batch_id"] == res.batch_id
+    assert entries[-1]["record_id"] == pid
     fields = set(json.loads(entries[-1]["fields"]))
     assert {"email", "last_name", "company"} <= fields and "territory" not in fields  # only what may be pushed
 

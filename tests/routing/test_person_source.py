@@ -162,7 +162,7 @@ def test_person_source_on_entry_and_backfill_with_overrides(workspace: Workspace
     report = backfill(ws, dry_run=True)
     assert report["filled"] == 1 and report["still_without_source"] == 2 and ws.get(ids[0])["person_source"] is None
     overrides = tmp_path / "sources.csv"
-    overrides.write_text(f"email,person_source\nc@x.com,Partner referral\na@x.com,Other\nghost@x.com,Other\n",
+    overrides.write_text("email,person_source\nc@x.com,Partner referral\na@x.com,Other\nghost@x.com,Other\n",
                          encoding="utf-8")
     report = backfill(ws, overrides=overrides)
     assert report["filled"] == 2 and report["still_without_source"] == 1

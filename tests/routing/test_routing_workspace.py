@@ -131,6 +131,17 @@ def test_route_run_routes_the_unowned_keeps_owners_and_reassigns_on_request(work
     assert counters(ws) == {"anna@x.com": 3, "ben@x.com": 3, "uma@x.com": 1}
 
 
+def test_route_run_leaves_crm_people_whose_owner_is_a_crm_queue(workspace: Workspace):
+    ws = workspace
+    _, _, _ = setup(ws)
+    queued = ws.write([Change({"email": "q@example.de", "country": "Germany", "last_name": "Q"},
+                              crm_id="00Q000000000888AAA", crm_object="Lead")], SourceKind.CRM).ids[0]
+    report = run(ws)
+    assert (report["routed"], report["kept_owner"]) == (0, 1) and report["by_owner"] == {"(owner in the CRM)": 1}
+    assert ws.get(queued)["owner_id"] is None
+    assert run(ws, reassign=True)["routed"] == 1 and ws.get(queued)["owner_id"] is not None
+
+
 def test_counters_add_up_across_route_run_and_on_entry_routing(workspace: Workspace):
     """Counters are read and incremented inside each routing batch: nothing counted by one is lost."""
     ws = workspace

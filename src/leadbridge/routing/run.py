@@ -24,7 +24,7 @@ def run(ws: "Workspace", where: str | None = None, *, dry_run: bool = False, rea
     """Route the people matching `where` through the write path (source `routing`).
 
     People without an owner are routed; people with one keep it (territory and time zone are brought
-    up to date) unless `reassign`. Each batch decides inside its own transaction, so counters and
+    up to date) unless `reassign`, and so do CRM people whose CRM owner is not a user here (a queue). Each batch decides inside its own transaction, so counters and
     decisions commit (or, in a dry run, roll back) with the owners they assign.
     """
     ids, settled = _to_route(ws, where, reassign)
@@ -52,11 +52,13 @@ def _to_route(ws: "Workspace", where: str | None, reassign: bool) -> tuple[list[
     if reassign:
         return [r["id"] for page in query.iter_records(ws.db, "person", where, columns=["id"]) for r in page], []
     locate = Router(ws.config.routing).locate  # pure: where a person is; no counters are touched here
+    in_crm = routing_state.linked_people(ws.db)
     ids, settled = [], []
     for page in query.iter_records(ws.db, "person", where,
                                    columns=["id", "owner_id", "country", "state", "territory", "time_zone"]):
         for r in page:
-            if r["owner_id"] is not None:
+            # an owner here, or a CRM person whose owner is not a user here (a queue): theirs to keep
+            if r["owner_id"] is not None or r["id"] in in_crm:
                 territory, _, tz, _ = locate(r)
                 if (territory is None or territory == r["territory"]) and (tz is None or tz == r["time_zone"]):
                     settled.append((r["territory"], r["owner_id"]))
@@ -64,7 +66,7 @@ def _to_route(ws: "Workspace", where: str | None, reassign: bool) -> tuple[list[
             ids.append(r["id"])
     if settled:
         emails = {u["id"]: u["email"] for u in ws.list("user", limit=None, columns=["id", "email"])}
-        settled = [(t, emails.get(o)) for t, o in settled]
+        settled = [(t, emails.get(o) if o is not None else "(owner in the CRM)") for t, o in settled]
     return ids, settled
 
 

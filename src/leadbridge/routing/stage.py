@@ -115,7 +115,7 @@ class RoutingStage:
         for item in items:
             if state is not None and state.routed(item):
                 continue  # a hygiene rule routed it in this batch already
-            if run:
+            if run:  # route run picked these people: unowned ones, or everyone with --reassign
                 if ctx.source.detail == REASSIGN or not item.record.get("owner_id"):
                     route(item, ctx, "routing: ", cfg=cfg)
                 else:

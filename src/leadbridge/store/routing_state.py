@@ -73,6 +73,13 @@ def users(conn: sa.Connection, db: Database, emails: Iterable[str]) -> dict[str,
     return out
 
 
+def linked_people(db: Database) -> set[int]:
+    """Ids of people with an active CRM link (their owner, when unknown here, is the CRM's: a queue)."""
+    t = db.table("crm_link")
+    with db.engine.connect() as conn:
+        return set(conn.execute(sa.select(t.c.record_id).where(t.c.object == "person", t.c.active)).scalars())
+
+
 def entry_values(conn: sa.Connection, db: Database, person_ids: Sequence[int]) -> dict[int, dict[str, str | None]]:
     """Each person's values as they were created (the `create` entry of field history), as stored text."""
     t = db.table("record_change")
