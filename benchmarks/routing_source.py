@@ -1,6 +1,6 @@
 """Routing + person source for 1M stored people, through the write path (target >= 50,000 people/s).
 
-    python benchmarks/routing_source.py [--people 1000000] [--pg URL]
+    python benchmarks/routing_source.py [--people 1000000] [--db both|sqlite|postgresql] [--pg URL]
 
 Builds a workspace of messy demo people (countries and states written the ways people write them, UTM
 parameters; no owner, no person source), then measures:
@@ -97,7 +97,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=1_000_000)
     ap.add_argument("--pg", default=DEFAULT_PG)
-    ap.add_argument("--sqlite-only", action="store_true")
+    ap.add_argument("--db", choices=["both", "sqlite", "postgresql"], default="both")
     args = ap.parse_args()
     people = [dict(p, email=f"u{i}-{p['email']}") for i, p in enumerate(generate_people(args.people, 3))]
     for p in people:
@@ -106,8 +106,9 @@ def main() -> int:
     country_code("Germany")  # builds the CLDR country-name index once per process (~2 s), not per batch
     decisions_only(people)
     with tempfile.TemporaryDirectory() as tmp:
-        measure("sqlite", None, Path(tmp) / "sqlite", people)
-        if not args.sqlite_only:
+        if args.db in ("both", "sqlite"):
+            measure("sqlite", None, Path(tmp) / "sqlite", people)
+        if args.db in ("both", "postgresql"):
             with temp_schema(args.pg) as url:
                 if url:
                     measure("postgresql", url, Path(tmp) / "pg", people)

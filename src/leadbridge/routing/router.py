@@ -246,17 +246,19 @@ class Router:
 
     def _pick(self, team: Team, now: datetime) -> str | None:
         counters = self.counters
-        avail = [(k, m, key, day) for k, m, key, day in self._available(team, now)
-                 if m.capacity_per_day is None or counters.on(key, day) < m.capacity_per_day]
-        if not avail:
-            return None
-        weighted = team.distribution == "weighted"
-        total = counters.total
+        total, weighted = counters.total, team.distribution == "weighted"
+        best = None
         # the member furthest behind their share goes next (smooth weighted round robin); ties by order
-        _, _, key, day, user = min((total.get(key, 0) / (m.weight if weighted else 1), k, key, day, m.user)
-                                   for k, m, key, day in avail)
-        counters.add(key, day)
-        return user
+        for _, m, key, day in self._available(team, now):
+            if m.capacity_per_day is not None and counters.on(key, day) >= m.capacity_per_day:
+                continue
+            share = total.get(key, 0) / (m.weight if weighted else 1)
+            if best is None or share < best[0]:
+                best = (share, key, day, m.user)
+        if best is None:
+            return None
+        counters.add(best[1], best[2])
+        return best[3]
 
 
 def _by_code(node: w.Node) -> w.Node:
