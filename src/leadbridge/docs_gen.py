@@ -1,7 +1,8 @@
-"""Generate docs/cli.md from the commands' own --help, and docs/leadbridge.schema.json from the config models.
+"""Generate docs/cli.md from the commands' own --help, docs/leadbridge.schema.json from the config models,
+and docs/territories.md from the shipped territory tables.
 
-    python -m leadbridge.docs_gen          # rewrite both
-    python -m leadbridge.docs_gen --check  # exit 1 if either is stale (the test suite does this)
+    python -m leadbridge.docs_gen          # rewrite them
+    python -m leadbridge.docs_gen --check  # exit 1 if one is stale (the test suite does this)
 """
 
 from __future__ import annotations
@@ -42,8 +43,10 @@ def cli_reference() -> str:
 
 
 def outputs() -> dict[Path, str]:
+    from leadbridge.routing.territory_doc import territories_reference
     return {DOCS / "cli.md": cli_reference(),
-            DOCS / "leadbridge.schema.json": json.dumps(json_schema(), indent=2) + "\n"}
+            DOCS / "leadbridge.schema.json": json.dumps(json_schema(), indent=2) + "\n",
+            DOCS / "territories.md": territories_reference()}
 
 
 def main(argv: list[str]) -> int:

@@ -11,9 +11,34 @@ if TYPE_CHECKING:
 
 
 def default_stages(ws: "Workspace") -> list[WriteStage]:
-    """standards (normalize + validate) → hygiene rules → person source → routing (the last two: new people)."""
+    """registration source (new people) → standards (normalize + validate) → hygiene rules → person source
+    (new people) → routing (territory and time zone always, owners for new people).
+
+    The rules of leadbridge.yaml are checked against the schema here, so a rule naming an unknown
+    field fails when the workspace opens, not in the middle of a write."""
     from leadbridge.hygiene.stage import HygieneStage
     from leadbridge.routing.stage import RoutingStage
+    from leadbridge.sourcing.registration import RegistrationStage
     from leadbridge.sourcing.stage import SourcingStage
     from leadbridge.standards.stage import StandardsStage
-    return [StandardsStage(), HygieneStage(), SourcingStage(), RoutingStage()]
+    check_rules(ws)
+    return [RegistrationStage(), StandardsStage(), HygieneStage(), SourcingStage(), RoutingStage()]
+
+
+def check_rules(ws: "Workspace") -> None:
+    """ConfigError (naming the rule) if a hygiene, routing or person-source rule does not fit the schema."""
+    from leadbridge.errors import ConfigError, FilterError
+    from leadbridge.hygiene.rules import compile_rules
+    from leadbridge.model import where as w
+    from leadbridge.store.where_sql import filter_fields
+    person = ws.db.objects["person"]
+    compile_rules(ws.config.hygiene, person)
+    fields = filter_fields(person.by_name)
+    for section, rules in (("routing.rules", ws.config.routing.rules), ("person_source.rules",
+                                                                        ws.config.person_source.rules)):
+        for rule in rules:
+            try:
+                w.parse(rule.when, fields)
+            except FilterError as exc:
+                raise ConfigError(f"{section}: rule {rule.name!r}: {exc}",
+                                  hint=exc.hint or "fix the rule's `when` in leadbridge.yaml") from None

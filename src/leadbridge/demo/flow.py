@@ -119,8 +119,8 @@ def _routing(console: Console, ws: Workspace) -> None:
     console.rule("5. routing by territory, time zones, person source")
     # the sandbox CRM's users, so routed owners exist on both sides (users are matched by email)
     anna, ben, chen = (f"{n}@sandbox.leadbridge.local" for n in ("anna", "ben", "chen"))
-    reps = {"NA West": [ben], "NA Central": [ben], "NA East": [ben, anna], "EMEA": [anna], "APAC": [chen],
-            "LATAM": [ben]}
+    reps = {"NA West": [ben], "NA Central": [ben], "NA East": [ben, anna], "NA": [ben], "EMEA": [anna],
+            "APAC": [chen], "LATAM": [ben]}
     ws.write([Change({"email": e, "name": e.split("@")[0].title(), "active": True}) for e in (anna, ben, chen)],
              Source(SourceKind.SYSTEM), "user")
     ws.config.routing.teams = [Team(name=t, members=[Member(user=e) for e in es]) for t, es in reps.items()]

@@ -1,129 +1,175 @@
-"""Routing over a workspace: run (through the write path), explain, simulate, lint."""
+"""Routing over a workspace: run (through the write path), explain, simulate."""
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from leadbridge.model import where as w
-from leadbridge.model.changes import Change, Source, SourceKind
-from leadbridge.routing.router import Counters, Router
-from leadbridge.store import query, routing_state
+import sqlalchemy as sa
+
+from leadbridge.errors import CoercionError
+from leadbridge.model.changes import Change
+from leadbridge.routing.router import Router
+from leadbridge.routing.stage import run_source
+from leadbridge.store import query, records, routing_state
+from leadbridge.store.records import utc
 from leadbridge.store.where_sql import filter_fields
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
 
-def run(ws: "Workspace", where: str | None = None, *, dry_run: bool = False) -> dict[str, Any]:
-    """Route the people matching `where`; territory, time zone and owner are written with source `routing`."""
-    cfg = ws.config.routing
-    now = datetime.now(timezone.utc)
-    with ws.db.engine.connect() as conn:
-        counters = routing_state.load_counters(conn, ws.db, now.date())
-        owners = routing_state.user_ids(conn, ws.db, [m.user for t in cfg.teams for m in t.members]
-                                        + [r.user for r in cfg.rules if r.user])
-    router = Router(cfg, counters, filter_fields({f.name: f for f in ws.db.objects["person"].fields}))
-    by_user: Counter[str] = Counter()
-    by_territory: Counter[str] = Counter()
-    decided, changes = [], []
-    for page in query.iter_records(ws.db, "person", where):
-        for rec in page:
-            d = router.decide(rec, now)
-            decided.append((rec["id"], d))
-            by_user[d.user or d.queue or "?"] += 1
-            by_territory[d.territory or "(none)"] += 1
-            values = {"territory": d.territory, "time_zone": d.time_zone}
-            if d.user and d.user.lower() in owners:
-                values["owner_id"] = owners[d.user.lower()]
-            changes.append(Change(values, id=rec["id"], create=False))
-    changed = 0
+
+def run(ws: "Workspace", where: str | None = None, *, dry_run: bool = False, reassign: bool = False,
+        progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    """Route the people matching `where` through the write path (source `routing`).
+
+    People without an owner are routed; people with one keep it (territory and time zone are brought
+    up to date) unless `reassign`, and so do CRM people whose CRM owner is not a user here (a queue). Each batch decides inside its own transaction, so counters and
+    decisions commit (or, in a dry run, roll back) with the owners they assign.
+    """
+    ids, settled = _to_route(ws, where, reassign)
+    report = _RunReport(len(ids) + len(settled), dry_run, reassign)
+    report.add_state(settled)
     size = ws.config.write.batch_size
-    for k in range(0, len(changes), size):  # `after` needs one batch per call
-        mine = decided[k:k + size]
-        res = ws.write(changes[k:k + size], Source(SourceKind.ROUTING, "route run"), dry_run=dry_run,
-                       after=lambda conn, _r, mine=mine: routing_state.save(conn, ws.db, router.counters, mine, now))
-        changed += res.counts.get("updated", 0)
-    return {"people": len(decided), "changed": changed, "by_territory": dict(by_territory.most_common()),
-            "by_owner": dict(by_user.most_common()), "dry_run": dry_run}
+    for k in range(0, len(ids), size):
+        part = ids[k:k + size]
+
+        def collect(conn: sa.Connection, res, part=part) -> None:
+            report.add_decisions(routing_state.decisions_of_batch(conn, ws.db, res.batch_id))
+            report.add_state(_after_state(conn, ws, part))
+
+        res = ws.write([Change({}, id=i, create=False) for i in part], run_source(reassign), dry_run=dry_run,
+                       after=collect)
+        report.changed += res.counts.get("updated", 0)
+        if progress:
+            progress(k + len(part), len(ids))
+    return report.as_dict()
+
+
+def _to_route(ws: "Workspace", where: str | None, reassign: bool) -> tuple[list[int], list[tuple]]:
+    """Ids to write, and (territory, owner email) of the people who need nothing: an owner they keep,
+    territory and time zone current."""
+    if reassign:
+        return [r["id"] for page in query.iter_records(ws.db, "person", where, columns=["id"]) for r in page], []
+    locate = Router(ws.config.routing).locate  # pure: where a person is; no counters are touched here
+    in_crm = routing_state.linked_people(ws.db)
+    ids, settled = [], []
+    for page in query.iter_records(ws.db, "person", where,
+                                   columns=["id", "owner_id", "country", "state", "territory", "time_zone"]):
+        for r in page:
+            # an owner here, or a CRM person whose owner is not a user here (a queue): theirs to keep
+            if r["owner_id"] is not None or r["id"] in in_crm:
+                territory, _, tz, _ = locate(r)
+                if (territory is None or territory == r["territory"]) and (tz is None or tz == r["time_zone"]):
+                    settled.append((r["territory"], r["owner_id"]))
+                    continue
+            ids.append(r["id"])
+    if settled:
+        emails = {u["id"]: u["email"] for u in ws.list("user", limit=None, columns=["id", "email"])}
+        settled = [(t, emails.get(o) if o is not None else "(owner in the CRM)") for t, o in settled]
+    return ids, settled
+
+
+class _RunReport:
+    def __init__(self, people: int, dry_run: bool, reassign: bool):
+        self.people, self.dry_run, self.reassign = people, dry_run, reassign
+        self.changed = self.routed = 0
+        self.by_territory: Counter[str] = Counter()
+        self.by_owner: Counter[str] = Counter()
+        self.by_rule: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+
+    def add_decisions(self, decisions: list[tuple]) -> None:
+        for user, queue, rule, explanation in decisions:
+            self.routed += 1
+            self.by_rule[rule or "(no rule)"] += 1
+            self.examples.setdefault(user or queue or "?", explanation)
+
+    def add_state(self, rows: list) -> None:
+        """Territory and owner of the batch's people after the batch (inside its transaction)."""
+        for territory, owner in rows:
+            self.by_territory[territory or "(none)"] += 1
+            self.by_owner[owner or "(no owner)"] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"people": self.people, "routed": self.routed, "kept_owner": self.people - self.routed,
+                "changed": self.changed, "reassign": self.reassign, "dry_run": self.dry_run,
+                "by_territory": dict(self.by_territory.most_common()),
+                "by_owner": dict(self.by_owner.most_common()), "by_rule": dict(self.by_rule.most_common()),
+                "examples": self.examples}
+
+
+def _after_state(conn: sa.Connection, ws: "Workspace", ids: list[int]) -> list[tuple[str | None, str | None]]:
+    """(territory, owner's email) of these people, as the batch left them."""
+    person, user = ws.db.object_table("person"), ws.db.object_table("user")
+    rows = []
+    for i in range(0, len(ids), 900):
+        rows += conn.execute(sa.select(person.c.territory, user.c.email)
+                             .select_from(person.outerjoin(user, person.c.owner_id == user.c.id))
+                             .where(person.c.id.in_(ids[i:i + 900]))).all()
+    return rows
 
 
 def explain(ws: "Workspace", person_id: int) -> dict[str, Any]:
-    """The recorded decisions for a person, and what routing would decide now."""
+    """The recorded decisions for a person, and what routing would decide now (nothing is changed)."""
     rec = ws.get(person_id)
+    cfg = ws.config.routing
     with ws.db.engine.connect() as conn:
-        counters = routing_state.load_counters(conn, ws.db, datetime.now(timezone.utc).date())
-    now = Router(ws.config.routing, Counters(counters.total.copy(), counters.today.copy(), counters.day)).decide(rec)
-    return {"person": person_id, "decisions": routing_state.decisions_of(ws.db, person_id), "now": now.as_dict()}
+        counters = routing_state.load_counters(conn, ws.db)
+        users = routing_state.users(conn, ws.db, cfg.user_emails())
+    router = Router(cfg, counters.copy(), _fields(ws), users)
+    return {"person": person_id, "decisions": routing_state.decisions_of(ws.db, person_id),
+            "now": router.decide(rec).as_dict()}
 
 
 def simulate(ws: "Workspace", since: str = "-90d") -> dict[str, Any]:
-    """Replay the people created since `since` with fresh counters: distribution per territory and owner."""
-    router = Router(ws.config.routing)
+    """Replay the people created since `since`, in the order they came, with their values as they were
+    when they came (field history's create entry) and fresh counters: the distribution the current
+    rules would have given, and how many would now have a different owner."""
+    cfg = ws.config.routing
+    defs = ws.db.objects["person"].by_name
+    people = [r for page in query.iter_records(ws.db, "person", f"created_at >= {since}",
+                                               columns=["id", "created_at", "owner_id"]) for r in page]
+    people.sort(key=lambda r: (r["created_at"], r["id"]))
+    with ws.db.engine.connect() as conn:
+        users = routing_state.users(conn, ws.db, cfg.user_emails())
+        entry = routing_state.entry_values(conn, ws.db, [r["id"] for r in people])
+    router = Router(cfg, None, _fields(ws), users)
+    email_of = {u.id: u.email.lower() for u in users.values()}
     by_territory: Counter[str] = Counter()
     by_owner: Counter[str] = Counter()
     by_rule: Counter[str] = Counter()
-    total = 0
-    for page in query.iter_records(ws.db, "person", f"created_at >= {since}"):
-        for rec in sorted(page, key=lambda r: r["created_at"]):
-            d = router.decide(rec)
-            total += 1
-            by_territory[d.territory or "(none)"] += 1
-            by_owner[d.user or d.queue or "?"] += 1
-            by_rule[d.rule or "(no rule)"] += 1
-    return {"people": total, "since": since, "by_territory": dict(by_territory.most_common()),
-            "by_owner": dict(by_owner.most_common()), "by_rule": dict(by_rule.most_common())}
+    differs = 0
+    missing = [p["id"] for p in people if p["id"] not in entry]
+    if missing:  # no create entry (history predates it): today's values are the best there is
+        with ws.db.engine.connect() as conn:
+            entry.update(records.fetch_by_ids(conn, ws.db.object_table("person"), missing))
+    for p in people:
+        rec = _typed(entry.get(p["id"]) or {}, defs)
+        d = router.decide(rec, utc(p["created_at"]))
+        by_territory[d.territory or "(none)"] += 1
+        by_owner[d.user or d.queue or "?"] += 1
+        by_rule[d.rule or "(no rule)"] += 1
+        if d.user and email_of.get(p["owner_id"]) != d.user.lower():
+            differs += 1
+    return {"people": len(people), "since": since, "by_territory": dict(by_territory.most_common()),
+            "by_owner": dict(by_owner.most_common()), "by_rule": dict(by_rule.most_common()),
+            "owner_differs": differs, "replayed_with_current_values": len(missing)}
 
 
-def lint(ws: "Workspace") -> list[dict[str, str]]:
-    """Rules never reached or overlapping, unknown teams, users without a user record or CRM mapping,
-    territories with nobody in them."""
-    cfg = ws.config.routing
-    out: list[dict[str, str]] = []
-    teams = {t.name for t in cfg.teams}
-    fields = filter_fields({f.name: f for f in ws.db.objects["person"].fields})
-    seen_always = None
-    for n, rule in enumerate(cfg.rules, 1):
-        w.parse(rule.when, fields)  # a broken condition fails here, with the rule's text
-        if seen_always:
-            out.append({"kind": "unreachable rule", "item": rule.name,
-                        "message": f"rule {n} '{rule.name}' is never reached: rule '{seen_always}' before it "
-                                   f"matches everyone"})
-        if rule.when.strip().lower() in ("true", "id > 0", "id is not empty"):
-            seen_always = seen_always or rule.name
-        if rule.team and rule.team not in teams:
-            out.append({"kind": "unknown team", "item": rule.name, "message": f"rule '{rule.name}' routes to "
-                        f"team {rule.team!r}, which is not defined"})
-        if rule.territory and rule.territory != "*" and rule.territory not in teams:
-            out.append({"kind": "unknown team", "item": rule.name, "message": f"rule '{rule.name}' routes to "
-                        f"territory {rule.territory!r}, but no team has that name"})
-    whens = [r.when.strip().lower() for r in cfg.rules]
-    for i, a in enumerate(whens):
-        for j in range(i + 1, len(whens)):
-            if whens[j] == a:
-                out.append({"kind": "overlapping rules", "item": cfg.rules[j].name,
-                            "message": f"rules '{cfg.rules[i].name}' and '{cfg.rules[j].name}' have the same "
-                                       f"condition: the second never wins"})
-    emails = {m.user for t in cfg.teams for m in t.members}
-    with ws.db.engine.connect() as conn:
-        known = routing_state.user_ids(conn, ws.db, emails)
-    links = {}
-    for email, uid in known.items():
-        links[email] = bool([l for l in ws.crm_links(uid, "user") if l["active"]])
-    for email in sorted(emails):
-        if email.lower() not in known:
-            out.append({"kind": "unknown user", "item": email,
-                        "message": f"{email} is in a team but not a user here: add it or sync users from the CRM"})
-        elif not links[email.lower()]:
-            out.append({"kind": "user not in CRM", "item": email,
-                        "message": f"{email} has no CRM user mapping: its leads cannot be owned in the CRM"})
-    targeted = {r.territory for r in cfg.rules if r.territory} | {r.team for r in cfg.rules if r.team}
-    for t in cfg.teams:
-        if not [m for m in t.members if not m.out_of_office]:
-            out.append({"kind": "empty team", "item": t.name,
-                        "message": f"team {t.name} has nobody available: its people go to {cfg.fallback}"})
-    for terr in cfg.territories:
-        if ("*" in targeted and terr.name not in teams) or (terr.name in targeted and terr.name not in teams):
-            out.append({"kind": "territory without team", "item": terr.name,
-                        "message": f"territory {terr.name} has nobody in it: its people go to {cfg.fallback}"})
+def _typed(values: dict[str, Any], defs) -> dict[str, Any]:
+    """History's text values back to field types (values that no longer fit the field are left out)."""
+    out = {}
+    for name, value in values.items():
+        fd = defs.get(name)
+        if fd is None:
+            continue
+        try:
+            out[name] = fd.coerce(value) if isinstance(value, str) else value
+        except CoercionError:
+            continue
     return out
+
+
+def _fields(ws: "Workspace"):
+    return filter_fields(ws.db.objects["person"].by_name)

@@ -1,42 +1,65 @@
-"""Where a person is: ISO country and state → territory, region and time zone (pure, cached)."""
+"""Where a person is: ISO country and state → region, default territory and time zone (pure, cached).
+
+The tables ship as data files (`routing/data/countries.csv`, `routing/data/states.csv`, documented in
+docs/territories.md): every ISO 3166 country with its region (NA, LATAM, EMEA, APAC), default territory
+and main IANA time zone; US states and Canadian provinces with their NA sub-territory and zone; Australian,
+Brazilian and Mexican states with their zone. Time zones are IANA names, checked with `zoneinfo`.
+"""
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass
 from functools import lru_cache
-
-import pytz
+from importlib import resources
 
 from leadbridge.standards.country import normalize_country
 from leadbridge.standards.subdivision import normalize_state
 
-# US states and Canadian provinces → IANA time zone (the zone most of the state lives in)
-STATE_ZONES = {
-    "US": {
-        "America/New_York": "CT DE DC FL GA IN KY ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV",
-        "America/Chicago": "AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI",
-        "America/Denver": "CO MT NM UT WY ID", "America/Phoenix": "AZ",
-        "America/Los_Angeles": "CA NV OR WA", "America/Anchorage": "AK", "Pacific/Honolulu": "HI",
-        "America/Puerto_Rico": "PR VI", "Pacific/Guam": "GU MP", "Pacific/Pago_Pago": "AS",
-    },
-    "CA": {
-        "America/Toronto": "ON QC", "America/Halifax": "NS NB PE", "America/St_Johns": "NL",
-        "America/Winnipeg": "MB", "America/Regina": "SK", "America/Edmonton": "AB NT",
-        "America/Vancouver": "BC", "America/Whitehorse": "YT", "America/Iqaluit": "NU",
-    },
-}
-# default sub-regions of North America by state/province
-NA_SUBREGIONS = {
-    "NA West": "US-WA US-OR US-CA US-NV US-ID US-MT US-WY US-UT US-CO US-AZ US-NM US-AK US-HI CA-BC CA-AB CA-YT CA-NT",
-    "NA Central": "US-ND US-SD US-NE US-KS US-OK US-TX US-MN US-IA US-MO US-AR US-LA US-WI US-IL US-MI US-IN "
-                  "US-KY US-TN US-MS US-AL CA-SK CA-MB CA-NU",
-}
-MIDDLE_EAST = {"AE", "SA", "IR", "IL", "IQ", "KW", "QA", "BH", "OM", "JO", "LB", "SY", "YE", "CY", "PS", "TR", "GE",
-               "AM", "AZ"}
-APAC_INDIAN = {"MV", "CX", "CC", "IO"}
+REGIONS = ("NA", "LATAM", "EMEA", "APAC")
+# The territories of the default table, in the order they are tried (states before countries).
+NA_BY_STATE = ("NA West", "NA Central", "NA East")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One row of the shipped tables."""
+
+    code: str  # 'DE', or 'US-CA' for a state
+    name: str
+    region: str | None
+    territory: str | None
+    time_zone: str | None
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    text = resources.files("leadbridge.routing").joinpath(f"data/{name}").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+@lru_cache(maxsize=1)
+def countries() -> dict[str, Place]:
+    """ISO alpha-2 → the country's row."""
+    return {r["country"]: Place(r["country"], r["name"], r["region"] or None, r["territory"] or None,
+                                r["time_zone"] or None) for r in _rows("countries.csv")}
+
+
+@lru_cache(maxsize=1)
+def states() -> dict[str, Place]:
+    """'US-CA' → the state's row (US, CA, AU, BR, MX)."""
+    return {f"{r['country']}-{r['state']}": Place(f"{r['country']}-{r['state']}", r["name"], r["region"] or None,
+                                                   r["territory"] or None, r["time_zone"] or None)
+            for r in _rows("states.csv")}
+
+
+@lru_cache(maxsize=1)
+def countries_with_states() -> frozenset[str]:
+    return frozenset(code.split("-")[0] for code in states())
 
 
 @lru_cache(maxsize=None)
 def country_code(value: str | None) -> str | None:
+    """ISO alpha-2 of a country as people write it ('Deutschland' → 'DE'), or None."""
     if not value:
         return None
     n = normalize_country(value)
@@ -45,7 +68,8 @@ def country_code(value: str | None) -> str | None:
 
 @lru_cache(maxsize=None)
 def state_code(value: str | None, country: str | None) -> str | None:
-    if not value or country not in ("US", "CA") and not country:
+    """The subdivision code ('Calif.' in US → 'CA'), or None."""
+    if not value or not country:
         return None
     n = normalize_state(value, country)
     code = n.code or (n.value if n.ok else None)
@@ -53,44 +77,32 @@ def state_code(value: str | None, country: str | None) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def region(country: str) -> str | None:
-    """NA, LATAM, EMEA or APAC for an ISO country code, from where its time zones are."""
-    if country in ("US", "CA", "PM", "GL", "BM", "UM"):
-        return "NA"
-    if country in MIDDLE_EAST:
-        return "EMEA"
-    if country in APAC_INDIAN:
-        return "APAC"
-    zones = pytz.country_timezones.get(country)
-    if not zones:
-        return None
-    area = zones[0].split("/")[0]
-    return {"Europe": "EMEA", "Africa": "EMEA", "Atlantic": "EMEA", "Indian": "EMEA", "Arctic": "EMEA",
-            "America": "LATAM", "Asia": "APAC", "Australia": "APAC", "Pacific": "APAC",
-            "Antarctica": None}.get(area)
-
-
-@lru_cache(maxsize=None)
 def time_zone(country: str | None, state: str | None = None) -> str | None:
-    """IANA zone for a person: by state in the US and Canada, else the country's main zone."""
+    """IANA zone for a person: by state where the tables have states, else the country's main zone."""
     if not country:
         return None
-    if state and country in STATE_ZONES:
-        for zone, states in STATE_ZONES[country].items():
-            if state in states.split():
-                return zone
-    zones = pytz.country_timezones.get(country)
-    return zones[0] if zones else None
+    if state:
+        row = states().get(f"{country}-{state}")
+        if row is not None and row.time_zone:
+            return row.time_zone
+    row = countries().get(country)
+    return row.time_zone if row else None
 
 
 def default_territories() -> list[dict]:
-    """NA West / NA Central / NA East (US/CA by state), LATAM, EMEA, APAC — every country placed."""
-    out = [{"name": name, "region": "NA", "states": spec.split()} for name, spec in NA_SUBREGIONS.items()]
-    out.append({"name": "NA East", "region": "NA", "countries": ["US", "CA", "PM", "GL", "BM", "UM"]})
-    by_region: dict[str, list[str]] = {}
-    for code in sorted(pytz.country_timezones):
-        r = region(code)
-        if r and r != "NA":
-            by_region.setdefault(r, []).append(code)
-    out += [{"name": r, "region": r, "countries": codes} for r, codes in sorted(by_region.items())]
-    return out
+    """The shipped table as `routing.territories` entries: NA West / Central / East by state (and the
+    US territories), NA (US and Canada with no known state, and the rest of North America),
+    LATAM, EMEA, APAC — every inhabited country placed."""
+    by_name: dict[str, dict] = {}
+
+    def entry(name: str, region: str | None) -> dict:
+        return by_name.setdefault(name, {"name": name, "region": region, "countries": [], "states": []})
+
+    for place in states().values():
+        if place.territory in NA_BY_STATE:
+            entry(place.territory, place.region)["states"].append(place.code)
+    for place in countries().values():
+        if place.territory:
+            entry(place.territory, place.region)["countries"].append(place.code)
+    order = [*NA_BY_STATE, "NA", "LATAM", "EMEA", "APAC"]
+    return sorted(by_name.values(), key=lambda t: order.index(t["name"]) if t["name"] in order else len(order))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from leadbridge.sourcing.config import PersonSourceConfig
 from leadbridge.sourcing.derive import SourceDeriver
+from leadbridge.store.where_sql import filter_fields
 from leadbridge.writepath.item import PendingItem, WriteContext
 
 
@@ -12,17 +13,23 @@ class SourcingStage:
 
     def __init__(self, cfg: PersonSourceConfig | None = None):
         self.cfg = cfg  # None: the workspace's current config, read at each batch
-        self._deriver: tuple[PersonSourceConfig, SourceDeriver] | None = None
+        self._deriver: tuple[str, SourceDeriver] | None = None  # a cache of the compiled config, not batch state
+
+    def deriver(self, cfg: PersonSourceConfig, obj) -> SourceDeriver:
+        text = cfg.model_dump_json()
+        if self._deriver is None or self._deriver[0] != text:
+            self._deriver = (text, SourceDeriver(cfg, filter_fields(obj.by_name)))
+        return self._deriver[1]
 
     def __call__(self, items: list[PendingItem], ctx: WriteContext) -> None:
         cfg = self.cfg or ctx.config.person_source
         if not cfg.on_entry or ctx.obj.name != "person":
             return
-        if self._deriver is None or self._deriver[0] is not cfg:
-            self._deriver = (cfg, SourceDeriver(cfg))
-        deriver = self._deriver[1]
-        for item in items:
-            if item.is_new and not item.record.get("person_source"):
-                value, why = deriver.derive(item.record, ctx.now)
-                if value:
-                    item.set("person_source", value, note=f"person source: {why}")
+        new = [i for i in items if i.is_new and not i.record.get("person_source")]
+        if not new:
+            return
+        deriver = self.deriver(cfg, ctx.obj)
+        for item in new:
+            value, why = deriver.derive(item.record, ctx.now)
+            if value:
+                item.set("person_source", value[:255], note=f"person source: {why}")

@@ -121,15 +121,23 @@ def requeue(db: Database, obj: str, states: Sequence[str], record_ids: Sequence[
         return n
 
 
-def enqueue(db: Database, obj: str, record_ids: Sequence[int], fields: Sequence[str]) -> None:
-    """New pending entries for a resync of records that have no open entry (e.g. re-push everything)."""
+def enqueue(db: Database, obj: str, record_ids: Sequence[int], fields: Sequence[str], *,
+            conn: sa.Connection | None = None, batch_id: int = 0, now: datetime | None = None) -> None:
+    """New pending entries for records (a resync, or a rule's sync request) even if nothing changed.
+
+    With `conn`, the entries are added in that open transaction (a write batch's), else in their own.
+    """
     t = db.table("outbox")
-    now = datetime.now(timezone.utc)
-    rows = [{"object": obj, "record_id": rid, "batch_id": 0, "fields": json.dumps(list(fields)),
+    now = now or datetime.now(timezone.utc)
+    rows = [{"object": obj, "record_id": rid, "batch_id": batch_id, "fields": json.dumps(list(fields)),
              "created_at": now, "state": "pending", "attempts": 0} for rid in record_ids]
-    with db.atomic() as conn:
-        if rows:
-            conn.execute(t.insert(), rows)
+    if not rows:
+        return
+    if conn is not None:
+        conn.execute(t.insert(), rows)
+        return
+    with db.atomic() as own:
+        own.execute(t.insert(), rows)
 
 
 def backlog(db: Database, obj: str) -> dict[str, int]:

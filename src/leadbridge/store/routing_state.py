@@ -1,40 +1,49 @@
-"""Routing's durable state: decisions (with explanations) and distribution counters."""
+"""Routing's durable state: decisions (with explanations) and distribution counters.
+
+Counters are read and written inside the write batch that routes (its transaction): writers are
+serialized, so a batch sees every assignment committed before it, and adds its own as increments.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any, Iterable
+import json
+from datetime import datetime
+from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 
-from leadbridge.routing.router import Counters, Decision
+from leadbridge.routing.router import Counters, Decision, UserInfo
 from leadbridge.store.database import Database
 from leadbridge.store.records import row_dict
 
+_CHUNK = 900
 
-def load_counters(conn: sa.Connection, db: Database, today: date) -> Counters:
+
+def load_counters(conn: sa.Connection, db: Database) -> Counters:
     t = db.table("route_counter")
-    c = Counters(day=today)
+    c = Counters()
     for r in conn.execute(sa.select(t)):
         c.total[(r.team, r.user_email)] = r.total
-        if r.day == today:
-            c.today[(r.team, r.user_email)] = r.today
+        c.days[(r.team, r.user_email)] = (r.day, r.today)
     return c
 
 
 def save(conn: sa.Connection, db: Database, counters: Counters, decisions: Iterable[tuple[int, Decision]],
-         now: datetime) -> None:
-    """Record decisions and replace the counters (same transaction as the write that applied them)."""
+         now: datetime, batch_id: int | None = None) -> None:
+    """Record decisions and add this batch's assignments to the counters (in the batch's transaction)."""
     rows = [{"person_id": pid, "decided_at": now, "territory": d.territory, "rule": d.rule, "team": d.team,
-             "user_email": d.user, "queue": d.queue, "explanation": d.explanation} for pid, d in decisions]
+             "user_email": d.user, "queue": d.queue, "explanation": d.explanation, "batch_id": batch_id}
+            for pid, d in decisions]
     if rows:
         conn.execute(db.table("route_decision").insert(), rows)
     t = db.table("route_counter")
-    conn.execute(t.delete())
-    counts = [{"team": team, "user_email": user, "total": n, "day": counters.day,
-               "today": counters.today.get((team, user), 0)} for (team, user), n in counters.total.items()]
-    if counts:
-        conn.execute(t.insert(), counts)
+    for (team, user), n in counters.added.items():
+        day, today = counters.days[(team, user)]
+        key = sa.and_(t.c.team == team, t.c.user_email == user)
+        done = conn.execute(t.update().where(key).values(total=t.c.total + n, day=day, today=today)).rowcount
+        if not done:
+            conn.execute(t.insert().values(team=team, user_email=user, total=n, day=day, today=today))
+    counters.added.clear()
 
 
 def decisions_of(db: Database, person_id: int) -> list[dict[str, Any]]:
@@ -44,10 +53,40 @@ def decisions_of(db: Database, person_id: int) -> list[dict[str, Any]]:
             sa.select(t).where(t.c.person_id == person_id).order_by(t.c.id)).mappings()]
 
 
-def user_ids(conn: sa.Connection, db: Database, emails: Iterable[str]) -> dict[str, int]:
+def decisions_of_batch(conn: sa.Connection, db: Database, batch_id: int) -> list[tuple[str | None, str | None,
+                                                                                      str | None, str]]:
+    """(user_email, queue, rule, explanation) of the decisions a write batch applied."""
+    t = db.table("route_decision")
+    return [tuple(r) for r in conn.execute(sa.select(t.c.user_email, t.c.queue, t.c.rule, t.c.explanation)
+                                           .where(t.c.batch_id == batch_id))]
+
+
+def users(conn: sa.Connection, db: Database, emails: Iterable[str]) -> dict[str, UserInfo]:
+    """Local users by (lower-case) email, with what routing needs to know of them."""
     t = db.object_table("user")
     wanted = sorted({e.lower() for e in emails if e})
-    if not wanted:
-        return {}
-    return {r.email.lower(): r.id for r in conn.execute(
-        sa.select(t.c.id, t.c.email).where(sa.func.lower(t.c.email).in_(wanted)))}
+    out: dict[str, UserInfo] = {}
+    for part in (wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)):
+        for r in conn.execute(sa.select(t.c.id, t.c.email, t.c.active, t.c.out_of_office, t.c.time_zone)
+                              .where(sa.func.lower(t.c.email).in_(part)).order_by(t.c.id)):
+            out.setdefault(r.email.lower(), UserInfo(r.id, r.email, r.active, r.out_of_office, r.time_zone))
+    return out
+
+
+def linked_people(db: Database) -> set[int]:
+    """Ids of people with an active CRM link (their owner, when unknown here, is the CRM's: a queue)."""
+    t = db.table("crm_link")
+    with db.engine.connect() as conn:
+        return set(conn.execute(sa.select(t.c.record_id).where(t.c.object == "person", t.c.active)).scalars())
+
+
+def entry_values(conn: sa.Connection, db: Database, person_ids: Sequence[int]) -> dict[int, dict[str, str | None]]:
+    """Each person's values as they were created (the `create` entry of field history), as stored text."""
+    t = db.table("record_change")
+    out: dict[int, dict[str, str | None]] = {}
+    for i in range(0, len(person_ids), _CHUNK):
+        part = list(person_ids[i:i + _CHUNK])
+        for rid, changes in conn.execute(sa.select(t.c.record_id, t.c.changes).where(
+                t.c.object == "person", t.c.kind == "create", t.c.record_id.in_(part))):
+            out[rid] = {f: entry[1] for f, entry in json.loads(changes).items()}
+    return out

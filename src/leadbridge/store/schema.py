@@ -157,7 +157,10 @@ def _routing_tables(md: sa.MetaData) -> None:
              sa.Column("user_email", sa.String(255)),
              sa.Column("queue", sa.String(120)),
              sa.Column("explanation", sa.Text(), nullable=False),
-             sa.Index("ix_route_decision_person", "person_id"))
+             sa.Column("batch_id", sa.BigInteger),  # the write batch that applied it (NULL: before 0011)
+             sa.Index("ix_route_decision_person", "person_id"),
+             sa.Index("ix_route_decision_batch", "batch_id"))
+    # `day`/`today`: the rep's local day of their last assignment, and their count on it (capacity)
     sa.Table("route_counter", md,
              sa.Column("team", sa.String(120), primary_key=True),
              sa.Column("user_email", sa.String(255), primary_key=True),

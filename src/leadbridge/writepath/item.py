@@ -85,6 +85,7 @@ class WriteContext:
     db: Any = None  # the Database: its tables, for stages that read or keep their own records
     writer: Any = None  # the pipeline, for nested writes in this batch's transaction
     scratch: dict[str, Any] = field(default_factory=dict)
+    batch_id: int | None = None  # the batch's id, known from `persisted` on
 
     def write(self, changes: "list[Change]", obj: str, source: Source | None = None) -> Any:
         """Write changes to another object through the one write path, in this batch's transaction.

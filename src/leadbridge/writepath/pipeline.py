@@ -142,6 +142,7 @@ class WritePipeline:
         self._derive_keys(obj, items)
         batch_id = records.new_batch(conn, self.db, obj.name, source.kind.value, source.detail,
                                      source.actor, run.checkpoint)
+        ctx.batch_id = batch_id
         by_index = self._persist(conn, obj, items, source, batch_id, now)
         for stage in self.stages:  # stages that keep their own records (routing decisions) do it here
             persisted = getattr(stage, "persisted", None)
