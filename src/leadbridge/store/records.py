@@ -33,11 +33,32 @@ def row_dict(row: sa.RowMapping) -> dict[str, Any]:
     return {k: utc(v) for k, v in row.items()}
 
 
+def _record_dicts(conn: sa.Connection, stmt: sa.Select) -> list[dict[str, Any]]:
+    """Whole rows as dicts, datetimes made UTC-aware: the write path's lookup of the records it changes.
+
+    Only datetime columns need the UTC fix, so it is applied to those alone (a record has ~50
+    columns and a batch thousands of records: a per-value check was half of an update's time).
+    """
+    result = conn.execute(stmt)
+    keys = list(result.keys())
+    cols = stmt.selected_columns
+    stamps = [i for i, c in enumerate(cols) if isinstance(c.type, sa.DateTime)]
+    out = []
+    for row in result.fetchall():
+        d = dict(zip(keys, row))
+        for i in stamps:
+            v = row[i]
+            if v is not None and v.tzinfo is None:
+                d[keys[i]] = v.replace(tzinfo=timezone.utc)
+        out.append(d)
+    return out
+
+
 def fetch_by_ids(conn: sa.Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for part in _chunks(list(ids)):
-        for row in conn.execute(sa.select(table).where(table.c.id.in_(part))).mappings():
-            out[row["id"]] = row_dict(row)
+        for row in _record_dicts(conn, sa.select(table).where(table.c.id.in_(part))):
+            out[row["id"]] = row
     return out
 
 
@@ -52,10 +73,10 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
         col = table.c[columns[0]]
         for part in _chunks([k[0] for k in keys]):
             # no ORDER BY: it can make SQLite scan by id instead of using the key's index
-            for row in conn.execute(sa.select(table).where(col.in_(part), live)).mappings():
+            for row in _record_dicts(conn, sa.select(table).where(col.in_(part), live)):
                 key = (row[columns[0]],)
                 if key not in out or _rank(row) < _rank(out[key]):
-                    out[key] = row_dict(row)
+                    out[key] = row
         return out
     # composite keys (memberships): narrow by the first two columns, match exactly in Python
     wanted = set(keys)
@@ -64,10 +85,10 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
         seconds = sorted({k[1] for k in keys if k[0] in set(first)})
         for part in _chunks(seconds):
             stmt = sa.select(table).where(table.c[columns[0]].in_(first), table.c[columns[1]].in_(part), live)
-            for row in conn.execute(stmt).mappings():
+            for row in _record_dicts(conn, stmt):
                 key = tuple(row[c] for c in columns)
                 if key in wanted and (key not in out or _rank(row) < _rank(out[key])):
-                    out[key] = row_dict(row)
+                    out[key] = row
     return out
 
 
@@ -176,29 +197,41 @@ def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str], ro
         params = [pick(r) for r in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
     else:
         params = [tuple(r.get(c) for c in columns) for r in rows]
-    if conn.dialect.name == "sqlite":
-        when = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, (sa.DateTime, sa.Date))]
-        if when:
-            cache: dict[Any, Any] = {}  # created_at/updated_at repeat within a batch
-            for n, p in enumerate(params):
-                p = list(p)
-                for i in when:
-                    v = p[i]
-                    if v is not None:
-                        p[i] = cache[v] if v in cache else cache.setdefault(v, _sqlite_datetime(v))
-                params[n] = tuple(p)
-    conn.exec_driver_sql(sql, params)
+    conn.exec_driver_sql(sql, _driver_params(conn, table, columns, params))
+
+
+def _driver_params(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
+                   params: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Parameters for the DB-API driver: SQLite stores dates and datetimes as SQLAlchemy's text."""
+    if conn.dialect.name != "sqlite":
+        return params
+    when = [i for i, c in enumerate(columns) if c in table.c and isinstance(table.c[c].type, (sa.DateTime, sa.Date))]
+    if when:
+        cache: dict[Any, Any] = {}  # created_at/updated_at repeat within a batch
+        for n, p in enumerate(params):
+            p = list(p)
+            for i in when:
+                v = p[i]
+                if v is not None:
+                    p[i] = cache[v] if v in cache else cache.setdefault(v, _sqlite_datetime(v))
+            params[n] = tuple(p)
+    return params
 
 
 def update_records(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    """Update rows (each with 'id'); only the columns present in a row are written."""
+    """Update rows (each with 'id'); only the columns present in a row are written.
+
+    One driver-level executemany per column set (values already coerced by the write path).
+    """
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(tuple(sorted(k for k in r if k != "id")), []).append(r)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     for cols, group in groups.items():
-        stmt = table.update().where(table.c.id == sa.bindparam("_id")).values(
-            {c: sa.bindparam(c) for c in cols})
-        conn.execute(stmt, [{"_id": r["id"], **{c: r[c] for c in cols}} for r in group])
+        sql = (f'UPDATE {table.name} SET {", ".join(f"{chr(34)}{c}{chr(34)} = {mark}" for c in cols)} '
+               f'WHERE id = {mark}')
+        pick = operator.itemgetter(*cols, "id")
+        conn.exec_driver_sql(sql, _driver_params(conn, table, (*cols, "id"), [pick(r) for r in group]))
 
 
 def _copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
