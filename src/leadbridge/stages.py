@@ -16,4 +16,6 @@ def default_stages(ws: "Workspace") -> list[WriteStage]:
     from leadbridge.routing.stage import RoutingStage
     from leadbridge.sourcing.stage import SourcingStage
     from leadbridge.standards.stage import StandardsStage
-    return [StandardsStage(), HygieneStage(), SourcingStage(), RoutingStage()]
+    standards = StandardsStage(root=ws.root)
+    standards.prepare(ws.config.standards, ws.db.objects)  # a bad rule fails when the workspace opens, not mid-write
+    return [standards, HygieneStage(), SourcingStage(), RoutingStage()]

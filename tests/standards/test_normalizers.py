@@ -71,7 +71,7 @@ def test_names_and_companies():
     assert normalize_name("McKenzie-Smith").value == "McKenzie-Smith"  # mixed case is kept
     assert normalize_name("宋 志强").value == "宋 志强"
     assert normalize_name("  Ann   Lee ").value == "Ann Lee"
-    assert normalize_company("ACME SOLUTIONS GMBH").value == "Acme Solutions Gmbh"
+    assert normalize_company("ACME SOLUTIONS GMBH").value == "Acme Solutions GmbH"
     assert company_key("Acme, Inc.") == company_key("ACME GmbH") == company_key("acme") == "acme"
     assert company_key("通际名联传媒有限公司") == "通际名联传媒"
 
