@@ -74,6 +74,8 @@ class EmailStandards(_M):
     non_ascii: Literal["reject", "flag", "invalid", "keep"] = Field(
         "flag", description="Unicode in the address: Salesforce refuses it (INVALID_EMAIL_ADDRESS)")
     disposable_domains: list[str] = Field(default_factory=list, description="more disposable domains")
+    test_domains: list[str] = Field(default_factory=list, description="more domains whose addresses are test "
+                                                                     "addresses (e.g. example.com)")
     not_disposable: list[str] = Field(default_factory=list, description="domains never treated as disposable")
 
 

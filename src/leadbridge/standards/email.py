@@ -21,8 +21,10 @@ from leadbridge.standards.result import Normalized
 
 TEST_PATTERNS = re.compile(r"^(test|testing|tester|asdf+|qwerty|foo|bar|foobar|fake|dummy|sample|example|none|null|"
                            r"xxx+|aaa+|abc|123+|nobody|noemail|no\.?email|noone|someone|na|n/a)\d*$", re.I)
-TEST_DOMAINS = {"example.com", "example.org", "example.net", "test.com", "email.com", "domain.com", "localhost",
-                "invalid", "test.de", "mailinator.test", "noemail.com", "nomail.com", "fake.com", "none.com"}
+# example.com/.org/.net (RFC 2606) are left out: docs, demos and sandboxes use them for records that must
+# sync; add them with `standards.email.test_domains` to treat them as test addresses.
+TEST_DOMAINS = {"test.com", "domain.com", "test.de", "noemail.com", "nomail.com", "fake.com", "none.com",
+                "fakeemail.com", "asdf.com", "test.test"}
 COMMON_DOMAINS = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com", "live.com",
                   "msn.com", "qq.com", "163.com", "126.com", "sina.com", "yahoo.co.jp", "gmx.de", "web.de",
                   "yandex.ru", "mail.ru", "protonmail.com", "me.com", "googlemail.com", "comcast.net", "orange.fr"]
@@ -54,6 +56,7 @@ def is_test(local: str, domain: str) -> bool:
     return bool(TEST_PATTERNS.match(local.split("+", 1)[0])) or domain in TEST_DOMAINS
 
 
+@lru_cache(maxsize=65536)
 def suggest_domain(domain: str) -> str | None:
     """A common domain one or two keystrokes away (gmial.com → gmail.com), or None."""
     if domain in COMMON_DOMAINS:
@@ -87,12 +90,10 @@ def normalize_email(value: object) -> Normalized:
     except EmailNotValidError as exc:
         return Normalized(text, ok=False, flags=("invalid",), reason=str(exc))
     normalized = f"{local}@{domain}"
-    flags = []
-    if domain in disposable_domains():
-        flags.append("disposable")
+    flags = list(_domain_flags(domain))
     if is_role(local):
         flags.append("role")
-    if is_test(local, domain):
+    if "test" not in flags and TEST_PATTERNS.match(local.split("+", 1)[0]):
         flags.append("test")
     suggestion = suggest_domain(domain)
     if suggestion:
@@ -101,3 +102,8 @@ def normalize_email(value: object) -> Normalized:
         flags.append("non_ascii")
     return Normalized(normalized, ok=True, flags=tuple(flags), reason="valid syntax",
                       suggestion=f"{local}@{suggestion}" if suggestion else None)
+
+
+@lru_cache(maxsize=65536)
+def _domain_flags(domain: str) -> tuple[str, ...]:
+    return (("disposable",) if domain in disposable_domains() else ()) + (("test",) if domain in TEST_DOMAINS else ())

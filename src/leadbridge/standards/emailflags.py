@@ -33,14 +33,30 @@ class EmailOutcome:
 
 
 def flags_of(address: str, cfg: EmailStandards, norm: "Normalizer") -> tuple[set[str], Any]:
+    """The address's flags with the config's own domain lists applied, and its Normalized."""
     n = norm.email(address)
     flags = set(n.flags)
-    domain = (n.value or address).rpartition("@")[2].lower()
-    if domain in {d.lower() for d in cfg.not_disposable}:
-        flags.discard("disposable")
-    if domain in {d.lower() for d in cfg.disposable_domains}:
-        flags.add("disposable")
+    if cfg.not_disposable or cfg.disposable_domains or cfg.test_domains:
+        domain = (n.value or address).rpartition("@")[2].lower()
+        lists = _lists(cfg)
+        if domain in lists[0]:
+            flags.discard("disposable")
+        if domain in lists[1]:
+            flags.add("disposable")
+        if n.ok and domain in lists[2]:
+            flags.add("test")
     return flags, n
+
+
+_LISTS: dict[int, tuple[EmailStandards, tuple[frozenset[str], ...]]] = {}
+
+
+def _lists(cfg: EmailStandards) -> tuple[frozenset[str], ...]:
+    held = _LISTS.get(id(cfg))
+    if held is None or held[0] is not cfg:
+        held = _LISTS[id(cfg)] = (cfg, tuple(frozenset(d.lower() for d in names) for names in
+                                             (cfg.not_disposable, cfg.disposable_domains, cfg.test_domains)))
+    return held[1]
 
 
 def email_outcome(record: dict[str, Any], cfg: EmailStandards, norm: "Normalizer") -> EmailOutcome | None:

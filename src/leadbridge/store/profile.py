@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
 import sqlalchemy as sa
@@ -94,3 +94,71 @@ def column_values(db: Database, obj: str, field: str, batch: int = 50_000) -> It
             sa.select(t.c[field]).where(_live(t), t.c[field].isnot(None)))
         while rows := result.fetchmany(batch):
             yield [r[0] for r in rows]
+
+
+def frame(db: Database, obj: str, columns: Sequence[str], extra: dict[str, sa.ColumnElement] | None = None,
+          batch: int = 200_000):
+    """Live records' `columns` (plus named SQL expressions) as a Polars DataFrame, read in pages.
+
+    Text-like columns come back as strings, booleans as booleans, the rest as Polars infers;
+    a column that is empty in one page and filled in the next keeps one type.
+    """
+    import polars as pl
+    t = db.object_table(obj)
+    extra = extra or {}
+    cols = [t.c[c] for c in columns] + [e.label(n) for n, e in extra.items()]
+    names = list(columns) + list(extra)
+    types = {}
+    for c, name in zip(cols, names):
+        py = _python_type(c)
+        types[name] = pl.Boolean if py is bool else pl.Int64 if py is int else pl.Float64 if py is float else pl.String
+    parts = []
+    with db.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True).execute(sa.select(*cols).where(_live(t)).order_by(t.c.id))
+        while rows := result.fetchmany(batch):
+            data = list(zip(*rows))
+            parts.append(pl.DataFrame({n: pl.Series(n, [None if v is None else _cast(v, types[n]) for v in data[i]],
+                                                     dtype=types[n]) for i, n in enumerate(names)}))
+    if not parts:
+        return pl.DataFrame({n: pl.Series(n, [], dtype=types[n]) for n in names})
+    return pl.concat(parts)
+
+
+def _python_type(col) -> type | None:
+    try:
+        return col.type.python_type
+    except (NotImplementedError, AttributeError):
+        return None
+
+
+def _cast(value: Any, dtype) -> Any:
+    import polars as pl
+    if dtype is pl.String and not isinstance(value, str):
+        return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return value
+
+
+def last_activity_buckets(db: Database, now: datetime, days: Sequence[int]) -> dict[str, int]:
+    """People by their last activity: the later of `last_activity_at` and their newest activity record.
+
+    Counts people whose last activity is older than each of `days`, and those with none at all.
+    """
+    from datetime import timedelta
+    p, a = db.object_table("person"), db.object_table("activity")
+    newest = sa.select(a.c.person_id, sa.func.max(a.c.occurred_at).label("at")).where(
+        a.c.person_id.isnot(None)).group_by(a.c.person_id).subquery()
+    own = p.c.last_activity_at
+    last = sa.case((newest.c.at.is_(None), own), (own.is_(None), newest.c.at), (newest.c.at > own, newest.c.at),
+                   else_=own)
+    sqlite = db.engine.dialect.name == "sqlite"
+    cols = []
+    for d in days:
+        edge = now - timedelta(days=d)
+        cols.append(sa.func.sum(sa.case((last < (edge.astimezone(timezone.utc).replace(tzinfo=None) if sqlite
+                                                 else edge), 1), else_=0)).label(f"d{d}"))
+    cols.append(sa.func.sum(sa.case((last.is_(None), 1), else_=0)).label("never"))
+    cols.append(sa.func.sum(sa.case((newest.c.at.isnot(None), 1), else_=0)).label("from_activity"))
+    stmt = sa.select(*cols).select_from(p.outerjoin(newest, newest.c.person_id == p.c.id)).where(_live(p))
+    with db.engine.connect() as conn:
+        row = conn.execute(stmt).mappings().one()
+    return {k: int(v or 0) for k, v in row.items()}
