@@ -28,12 +28,39 @@ if TYPE_CHECKING:
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def rule_failures(df: pl.DataFrame, rules: RuleSet, norm: Normalizer, obj: str) -> list[dict[str, Any]]:
-    """Per rule: how many records fail it now (evaluated on distinct values)."""
+def sql_check(r) -> tuple[str, str, object] | None:
+    """(kind, field, param) when the store can count the rule's failures in SQL (no Python per value)."""
+    rule = r.rule
+    if r.when is not None:
+        return None
+    if rule.kind == "required":
+        return ("blank", rule.field, None)
+    if rule.kind == "max_length":
+        return ("longer", rule.field, rule.max_length)
+    if rule.kind == "picklist" and r.picklist is not None and all(k.isascii() for k in r.picklist):
+        return ("not_in_folded", rule.field, set(r.picklist))  # SQLite's lower() folds ASCII only
+    return None
+
+
+def frame_fields(rules: RuleSet) -> set[str]:
+    """The columns the rules that need Python per value read."""
+    return set().union(*(r.reads for r in rules.rules if sql_check(r) is None)) if rules.rules else set()
+
+
+def rule_failures(ws: "Workspace", df: pl.DataFrame, rules: RuleSet, norm: Normalizer,
+                  obj: str) -> list[dict[str, Any]]:
+    """Per rule: how many records fail it now (in SQL, or on distinct values of the frame)."""
+    from leadbridge.store import profile
+    sql = {}
+    for i, r in enumerate(rules.rules):
+        spec = sql_check(r)
+        if spec is not None and spec[1] in ws.db.object_table(obj).c:
+            sql[str(i)] = profile.check_condition(ws.db, obj, *spec)
+    counts = profile.count_conditions(ws.db, obj, sql)
     out = []
-    for r in rules.rules:
+    for i, r in enumerate(rules.rules):
         rule = r.rule
-        n = _count_failing(df, r, rules, norm)
+        n = counts[str(i)] if str(i) in counts else _count_failing(df, r, rules, norm)
         if n:
             out.append({"object": obj, "rule": rule.name, "field": rule.field, "kind": rule.kind,
                         "action": rule.action, "severity": rule.severity, "count": n})
@@ -125,40 +152,48 @@ def lead_expectations(ws: "Workspace") -> tuple[list[CrmField], str]:
     return out, f"the CRM's describe of {mapping.crm_object} (cached {cached.get('fetched_at', '')[:19]})"
 
 
-def would_fail(df: pl.DataFrame, fields: list[CrmField], picks: "CrmPicklists | None",
-               norm: Normalizer) -> dict[str, Any]:
+def crm_sql_reasons(ws: "Workspace", fields: list[CrmField],
+                    picks: "CrmPicklists | None") -> list[tuple[str, str, Any]]:
+    """(reason, CRM error code, SQL condition) for the CRM checks the store can evaluate itself."""
+    from leadbridge.store import profile
+    have = ws.db.object_table("person").c
+    out = []
+    for f in fields:
+        if f.local not in have:
+            continue
+        if f.required:
+            out.append((f"required field missing: {f.crm}", "REQUIRED_FIELD_MISSING",
+                        profile.check_condition(ws.db, "person", "blank", f.local)))
+        if f.length:
+            out.append((f"{f.local} longer than {f.length} ({f.crm})", "STRING_TOO_LONG",
+                        profile.check_condition(ws.db, "person", "longer", f.local, f.length)))
+        if f.restricted is not None and f.local not in ("country", "state"):
+            out.append((f"{f.local} not in the CRM's restricted picklist {f.crm}",
+                        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                        profile.check_condition(ws.db, "person", "not_in", f.local, f.restricted)))
+    if "country" in {f.local for f in fields} and picks is not None and picks.countries:
+        out.append(("country not in the CRM's country picklist", "FIELD_INTEGRITY_EXCEPTION",
+                    profile.check_condition(ws.db, "person", "not_in", "country", set(picks.country_of))))
+    return out
+
+
+def would_fail(df: pl.DataFrame, fields: list[CrmField], sql_reasons: list[tuple[str, str, Any]],
+               picks: "CrmPicklists | None") -> dict[str, Any]:
     """Records the CRM would refuse if pushed now, by reason, and the records failing any reason (each once).
 
     `count`/`records` cover every record; `pushed_now`/`records_pushed` only those the sync filter
-    lets through today (flagged and test records are held back, so they fail nothing yet).
+    lets through today (flagged and test records are held back, so they fail nothing yet). The SQL
+    reasons arrive as bits of the frame's `_crm` column.
     """
-    reasons: list[tuple[str, str, pl.Expr]] = []
-    for f in fields:
-        if f.local not in df.columns:
-            continue
-        col = pl.col(f.local)
-        if f.required:
-            reasons.append((f"required field missing: {f.crm}", "REQUIRED_FIELD_MISSING",
-                            col.is_null() | (col.cast(pl.String).str.strip_chars() == "")))
-        if f.length:
-            reasons.append((f"{f.local} longer than {f.length} ({f.crm})", "STRING_TOO_LONG",
-                            col.cast(pl.String).str.len_chars() > f.length))
-        if f.restricted is not None and f.local not in ("country", "state"):
-            reasons.append((f"{f.local} not in the CRM's restricted picklist {f.crm}",
-                            "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-                            col.is_not_null() & ~col.cast(pl.String).is_in(list(f.restricted))))
+    reasons: list[tuple[str, str, pl.Expr]] = [
+        (reason, code, (pl.col("_crm") & (1 << i)) != 0) for i, (reason, code, _) in enumerate(sql_reasons)]
     mapped = {f.local for f in fields}
     if "email" in mapped and "_e_invalid" in df.columns:
         reasons.append(("email the CRM refuses (syntax or non-ASCII)", "INVALID_EMAIL_ADDRESS",
                         pl.col("_e_invalid") | pl.col("_e_non_ascii")))
-    if "country" in mapped and "country" in df.columns:
-        if picks is not None and picks.countries:
-            allowed = list(picks.country_of)
-            reasons.append(("country not in the CRM's country picklist", "FIELD_INTEGRITY_EXCEPTION",
-                            pl.col("country").is_not_null() & ~pl.col("country").is_in(allowed)))
-        else:
-            reasons.append(("country not recognized", "FIELD_INTEGRITY_EXCEPTION",
-                            pl.col("country").is_not_null() & pl.col("_cc").is_null()))
+    if "country" in mapped and "country" in df.columns and not (picks is not None and picks.countries):
+        reasons.append(("country not recognized", "FIELD_INTEGRITY_EXCEPTION",
+                        pl.col("country").is_not_null() & pl.col("_cc").is_null()))
     if "state" in mapped and "state" in df.columns and picks is not None and picks.states:
         df = _mark_bad_states(df, picks)
         reasons.append(("state not in the CRM's state picklist for its country", "FIELD_INTEGRITY_EXCEPTION",

@@ -19,7 +19,7 @@ def html(report: dict[str, Any]) -> str:
     buckets = [("no activity", inactive["no_activity"]), ("> 30 days", inactive["30d"]), ("> 60 days", inactive["60d"]),
                ("> 90 days", inactive["90d"])]
     emails = list(report["emails"].items())
-    others = {o: rows for o, rows in report["completeness_by_object"].items() if o != "person" and rows}
+    others = {o: rows for o, rows in report["completeness_by_object"].items() if o != "person" and rows and rows[0]["total"]}
     return template.render(r=report, buckets=buckets, peak=max([b[1] for b in buckets] + [1]), emails=emails,
                            email_peak=max([n for _, n in emails] + [1]), others=others, shown=SPELLINGS_CHARTED)
 

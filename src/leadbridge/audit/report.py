@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import sqlalchemy as sa
 
-from leadbridge.audit.checks import lead_expectations, rule_failures, would_fail
+from leadbridge.audit.checks import crm_sql_reasons, frame_fields, lead_expectations, rule_failures, would_fail
 from leadbridge.audit.data import EMAIL_FLAGS, add_codes, add_email_flags, map_distinct, needed_columns
 from leadbridge.crm import describe_cache
 from leadbridge.standards.names import company_key
@@ -44,17 +44,18 @@ def run_audit(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
     cfg = ws.config.standards
     norm, rulesets = StandardsStage(root=ws.root).prepare(cfg, ws.db.objects)
     crm_fields, crm_source = lead_expectations(ws)
-    people = _person_frame(ws, norm, rulesets["person"], [f.local for f in crm_fields])
+    sql_reasons = crm_sql_reasons(ws, crm_fields, norm.picklists)
+    people = _person_frame(ws, norm, rulesets["person"], sql_reasons)
     companies = _company_frame(ws, norm, rulesets["company"])
     total = people.height
     completeness = _completeness(ws)
     key_filled = {c["field"]: c["filled"] for c in completeness["person"]}
-    rules = rule_failures(people, rulesets["person"], norm, "person") + \
-        rule_failures(companies, rulesets["company"], norm, "company")
+    rules = rule_failures(ws, people, rulesets["person"], norm, "person") + \
+        rule_failures(ws, companies, rulesets["company"], norm, "company")
     emails = {f: int(people[f"_e_{f}"].sum()) for f in EMAIL_FLAGS} if total else dict.fromkeys(EMAIL_FLAGS, 0)
     dups = _duplicates(people)
     inactive = profile.last_activity_buckets(ws.db, now, (30, 60, 90))
-    crm = would_fail(people, crm_fields, norm.picklists, norm)
+    crm = would_fail(people, crm_fields, sql_reasons, norm.picklists)
     crm["checked_against"] = crm_source
     crm["not_pushed_by_sync_filter"] = int((~people["_syncs"]).sum()) if total else 0
     crm["sync_filter"] = ws.config.sync.filter
@@ -71,10 +72,9 @@ def run_audit(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
                          "would_fail_share": round(min(1.0, share(crm["records"])), 4)},
         "completeness": completeness["person"], "completeness_by_object": completeness,
         "rule_failures": rules,
-        "inconsistent_values": {f: _spellings(people, f, norm, ws, "person") for f in PICKLIST_LIKE["person"]
-                                if f in people.columns},
+        "inconsistent_values": {f: _spellings(people, f, norm, ws, "person") for f in PICKLIST_LIKE["person"]},
         "inconsistent_company_values": {f: _spellings(companies, f, norm, ws, "company")
-                                        for f in PICKLIST_LIKE["company"] if f in companies.columns},
+                                        for f in PICKLIST_LIKE["company"]},
         "inactive": {"30d": inactive["d30"], "60d": inactive["d60"], "90d": inactive["d90"],
                      "no_activity": inactive["never"], "with_activity_records": inactive["from_activity"]},
         "emails": emails,
@@ -83,19 +83,21 @@ def run_audit(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _person_frame(ws: "Workspace", norm: "Normalizer", rules: "RuleSet", crm_locals: list[str]) -> pl.DataFrame:
+def _person_frame(ws: "Workspace", norm: "Normalizer", rules: "RuleSet", sql_reasons: list) -> pl.DataFrame:
+    """The columns that need Python per value, the sync filter's verdict, and the SQL-checked CRM reasons as bits."""
     have = [f.name for f in ws.fields("person")]
     cols = needed_columns(["email", "email_key", "first_name", "last_name", "company", "country", "state",
-                           "person_source", *PICKLIST_LIKE["person"], *sorted(rules.fields), *crm_locals], have)
+                           *sorted(frame_fields(rules))], have)
     cond = query.condition(ws.db, "person", ws.config.sync.filter)
-    df = profile.frame(ws.db, "person", cols, {"_syncs": sa.case((cond, True), else_=False)})
+    df = profile.frame(ws.db, "person", cols, {"_syncs": sa.case((cond, True), else_=False),
+                                               "_crm": profile.bitmask([c for _, _, c in sql_reasons])})
     df = add_codes(df, norm)
     return add_email_flags(df, ws.config.standards.email, norm)
 
 
 def _company_frame(ws: "Workspace", norm: "Normalizer", rules: "RuleSet") -> pl.DataFrame:
     have = [f.name for f in ws.fields("company")]
-    cols = needed_columns(["name", "country", "state", *PICKLIST_LIKE["company"], *sorted(rules.fields)], have)
+    cols = needed_columns(["name", "country", "state", *sorted(frame_fields(rules))], have)
     return add_codes(profile.frame(ws.db, "company", cols), norm)
 
 
@@ -112,10 +114,12 @@ def _completeness(ws: "Workspace") -> dict[str, list[dict[str, Any]]]:
 
 
 def _spellings(df: pl.DataFrame, field: str, norm: "Normalizer", ws: "Workspace", obj: str) -> list[dict[str, Any]]:
-    """Each distinct spelling with its count and what it normalizes to."""
-    if df.height == 0:
+    """Each distinct spelling with its count and what it normalizes to (most common first)."""
+    if field not in {f.name for f in ws.fields(obj)}:
         return []
     if field == "state":
+        if "state" not in df.columns or df.height == 0:
+            return []
         counts = df.filter(pl.col("state").is_not_null()).group_by("state", "_cc").len().sort("len", descending=True)
         out = []
         for value, cc, n in counts.head(SPELLINGS_SHOWN).iter_rows():
@@ -124,10 +128,9 @@ def _spellings(df: pl.DataFrame, field: str, norm: "Normalizer", ws: "Workspace"
                         "normalizes_to": s.value if s is not None and s.code else None,
                         "code": s.code if s is not None else None})
         return out
-    counts = df.filter(pl.col(field).is_not_null()).group_by(field).len().sort("len", descending=True)
     standard = _standard_values(ws, obj, field)
     out = []
-    for value, n in counts.head(SPELLINGS_SHOWN).iter_rows():
+    for value, n in profile.value_counts(ws.db, obj, field, limit=SPELLINGS_SHOWN):
         entry: dict[str, Any] = {"value": value, "count": n}
         if field == "country":
             c = norm.country(value)

@@ -29,6 +29,11 @@ LEGAL_SUFFIXES = re.compile(
     r"pte|pte\.? ltd|kk|k\.k|kabushiki kaisha|co\.,? ltd|company limited|ltda|s\.r\.o|sro|spol\.? s r\.?o|"
     r"sp\.? z o\.?o|s\.a\. de c\.v|sa de cv|s\.a\.b\. de c\.v|sab de cv|s\.l|sl|bhd|sdn\.? bhd|pvt\.? ltd|"
     r"private limited)\.?$", re.I)
+# the last word of every legal form above (dots removed): a name ending otherwise has none to strip
+_LEGAL_LAST = {"inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd", "limited",
+               "plc", "gmbh", "ag", "kg", "kgaa", "ug", "(haftungsbeschränkt)", "(haftungsbeschrankt)", "ohg", "gbr",
+               "se", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "oyj", "ab", "as", "asa", "a/s", "aps", "pty",
+               "pte", "kk", "kaisha", "ltda", "sro", "oo", "cv", "sl", "bhd"}
 CJK_SUFFIXES = ("股份有限公司", "有限责任公司", "有限責任公司", "有限公司", "株式会社", "有限会社", "合同会社", "有限會社",
                 "集团", "集團", "公司", "(株)", "㈱")
 CJK_PREFIXES = ("株式会社", "有限会社", "合同会社", "(株)", "㈱")
@@ -113,9 +118,14 @@ def company_key(value: object) -> str | None:
         if text.endswith(suffix) and len(text) > len(suffix):
             text = text[: -len(suffix)].strip()
             break
-    prev = None
-    while prev != text:
-        prev, text = text, LEGAL_SUFFIXES.sub("", text).strip()
+    while _LEGAL_LAST.intersection(re.split(r"[\s,]+", text.casefold())[-1:]) or \
+            text.casefold().rsplit(None, 1)[-1].replace(".", "") in _LEGAL_LAST:
+        words = text.split(" ")  # the forms are at most five words: match on those only (much faster)
+        head, tail = " ".join(words[:-5]), " " + " ".join(words[-5:])
+        cut = (head + LEGAL_SUFFIXES.sub("", tail)).strip()
+        if cut == text or not cut:
+            break
+        text = cut
     text = re.sub(r"^the\s+", "", text, flags=re.I)
     text = re.sub(r"[^\w\s]", " ", text.casefold())
     return " ".join(text.split()) or None

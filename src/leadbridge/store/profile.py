@@ -97,31 +97,35 @@ def column_values(db: Database, obj: str, field: str, batch: int = 50_000) -> It
 
 
 def frame(db: Database, obj: str, columns: Sequence[str], extra: dict[str, sa.ColumnElement] | None = None,
-          batch: int = 200_000):
+          batch: int = 250_000):
     """Live records' `columns` (plus named SQL expressions) as a Polars DataFrame, read in pages.
 
-    Text-like columns come back as strings, booleans as booleans, the rest as Polars infers;
-    a column that is empty in one page and filled in the next keeps one type.
+    Read through the driver's cursor (no per-value result processing): text-like columns come back
+    as strings, booleans as booleans, integers and numbers as such, dates and times as ISO text.
     """
     import polars as pl
     t = db.object_table(obj)
     extra = extra or {}
     cols = [t.c[c] for c in columns] + [e.label(n) for n, e in extra.items()]
     names = list(columns) + list(extra)
-    types = {}
-    for c, name in zip(cols, names):
-        py = _python_type(c)
-        types[name] = pl.Boolean if py is bool else pl.Int64 if py is int else pl.Float64 if py is float else pl.String
+    kinds = {n: _python_type(c) for c, n in zip(cols, names)}
+    load = {n: pl.Int64 if k in (bool, int) else pl.Float64 if k is float else pl.String for n, k in kinds.items()}
+    text = [sa.cast(c, sa.Text) if kinds[n] not in (bool, int, float, str) else
+            (sa.case((c, 1), (sa.not_(c), 0)) if kinds[n] is bool else c) for c, n in zip(cols, names)]
+    stmt = sa.select(*(c.label(n) for c, n in zip(text, names))).where(_live(t)).order_by(t.c.id)
     parts = []
     with db.engine.connect() as conn:
-        result = conn.execution_options(stream_results=True).execute(sa.select(*cols).where(_live(t)).order_by(t.c.id))
-        while rows := result.fetchmany(batch):
-            data = list(zip(*rows))
-            parts.append(pl.DataFrame({n: pl.Series(n, [None if v is None else _cast(v, types[n]) for v in data[i]],
-                                                     dtype=types[n]) for i, n in enumerate(names)}))
-    if not parts:
-        return pl.DataFrame({n: pl.Series(n, [], dtype=types[n]) for n in names})
-    return pl.concat(parts)
+        sql = stmt.compile(conn, compile_kwargs={"literal_binds": True})
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(str(sql))
+            while rows := cursor.fetchmany(batch):
+                parts.append(pl.DataFrame(rows, schema=list(load.items()), orient="row", strict=False))
+        finally:
+            cursor.close()
+    out = pl.concat(parts) if parts else pl.DataFrame(schema=list(load.items()))
+    bools = [n for n, k in kinds.items() if k is bool]
+    return out.with_columns([pl.col(n).cast(pl.Boolean) for n in bools]) if bools else out
 
 
 def _python_type(col) -> type | None:
@@ -129,13 +133,6 @@ def _python_type(col) -> type | None:
         return col.type.python_type
     except (NotImplementedError, AttributeError):
         return None
-
-
-def _cast(value: Any, dtype) -> Any:
-    import polars as pl
-    if dtype is pl.String and not isinstance(value, str):
-        return value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return value
 
 
 def last_activity_buckets(db: Database, now: datetime, days: Sequence[int]) -> dict[str, int]:
@@ -162,3 +159,41 @@ def last_activity_buckets(db: Database, now: datetime, days: Sequence[int]) -> d
     with db.engine.connect() as conn:
         row = conn.execute(stmt).mappings().one()
     return {k: int(v or 0) for k, v in row.items()}
+
+
+def check_condition(db: Database, obj: str, kind: str, field: str, param: Any = None) -> sa.ColumnElement[bool]:
+    """A per-record check as SQL (true: the record fails it).
+
+    kinds: `blank` (no value), `longer` (text longer than `param`), `not_in` (a value outside the
+    set `param`), `not_in_folded` (the same, case-insensitive: `param` holds lower-case values).
+    """
+    c = db.object_table(obj).c[field]
+    text = sa.cast(c, sa.Text)
+    if kind == "blank":
+        return sa.or_(c.is_(None), sa.func.trim(text) == "")
+    if kind == "longer":
+        return sa.func.coalesce(sa.func.length(text), 0) > int(param)
+    if kind == "not_in":
+        return sa.and_(c.isnot(None), text.notin_(sorted(param)) if param else sa.true())
+    if kind == "not_in_folded":
+        return sa.and_(c.isnot(None), sa.func.trim(text) != "",
+                       sa.func.lower(sa.func.trim(text)).notin_(sorted(param)) if param else sa.true())
+    raise ValueError(f"unknown check kind {kind!r}")
+
+
+def count_conditions(db: Database, obj: str, conditions: dict[str, sa.ColumnElement[bool]]) -> dict[str, int]:
+    """How many live records meet each condition (one scan for all)."""
+    if not conditions:
+        return {}
+    t = db.object_table(obj)
+    cols = [sa.func.sum(sa.case((cond, 1), else_=0)).label(f"c{i}") for i, cond in enumerate(conditions.values())]
+    with db.engine.connect() as conn:
+        row = conn.execute(sa.select(*cols).where(_live(t))).one()
+    return {name: int(v or 0) for name, v in zip(conditions, row)}
+
+
+def bitmask(conditions: list[sa.ColumnElement[bool]]) -> sa.ColumnElement[int]:
+    """One integer per record: bit i set when condition i holds (for up to 62 conditions)."""
+    if not conditions:
+        return sa.literal(0)
+    return sum((sa.case((cond, 1 << i), else_=0) for i, cond in enumerate(conditions)), sa.literal(0))
