@@ -23,6 +23,9 @@ from leadbridge.standards.country import country_label, key, known_codes, normal
 from leadbridge.standards.subdivision import lookup_state, state_name
 
 DESCRIBED = ("Lead", "Contact", "Account")
+# Countries whose states Salesforce ships by default (help: admin_state_country_picklists_overview, plus JP):
+# where a describe gives no `validFor` bitmap, state entries are matched within these only.
+DEFAULT_STATE_COUNTRIES = ("US", "CA", "AU", "BR", "CN", "IN", "IE", "IT", "JP", "MX")
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,8 @@ class CrmPicklists:
                 continue
             value, label = p["value"], p.get("label") or p["value"]
             valid = _valid_for(p.get("validFor"), order)
-            for cc in valid if valid is not None else list(self.countries):
+            candidates = valid if valid is not None else [c for c in DEFAULT_STATE_COUNTRIES if c in self.countries]
+            for cc in candidates:
                 code = lookup_state(label, cc) or (lookup_state(value, cc) if valid is not None else None)
                 if code is None:
                     continue
@@ -85,7 +89,7 @@ class CrmPicklists:
         if entry is None:
             host = next((cc for cc, table in self.states.items()
                          if any(key(e.label) == key(country_label(iso)) for e in table.values())), None)
-            hint = f"; the CRM lists it as a state of {host}" if host else ""
+            hint = f" (the CRM lists it as a state of {host})" if host else ""
             return (iso if mode == "code" else country_label(iso),
                     f"{iso} ({country_label(iso)}) is not in the CRM's country picklist{hint}")
         return (entry.value if mode == "code" else entry.label), None

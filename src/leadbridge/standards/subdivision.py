@@ -84,7 +84,8 @@ def _table(country: str) -> dict[str, str]:
     parent = {s.code.split("-", 1)[1]: (s.parent_code or "").split("-", 1)[-1] or None for s in subs}
     level = {s.code.split("-", 1)[1]: s.type for s in subs}
     preferred = _PREFERRED_LEVEL.get(country)
-    table: dict[str, str | None] = {}
+    table: dict[str, str | None] = {}  # translations: a name two subdivisions share is dropped
+    primary: dict[str, str | None] = {}  # ISO names (and without their suffix): win over translations
     strong: dict[str, str] = {}
 
     def pick(a: str, b: str) -> str | None:
@@ -98,13 +99,13 @@ def _table(country: str) -> dict[str, str]:
             return b
         return None
 
-    def add(k: str, code: str) -> None:
+    def add(into: dict[str, str | None], k: str, code: str) -> None:
         if not k:
             return
-        if k in table and table[k] not in (code, None):
-            table[k] = pick(table[k], code)
-        elif k not in table:
-            table[k] = code
+        if k in into and into[k] not in (code, None):
+            into[k] = pick(into[k], code)
+        elif k not in into:
+            into[k] = code
 
     for s in subs:
         code = s.code.split("-", 1)[1]
@@ -112,8 +113,10 @@ def _table(country: str) -> dict[str, str]:
         strong[key(s.code)] = code
         for name in _names(s):
             k = key(name)
-            add(k, code)
-            add(bare(k), code)
+            add(table, k, code)
+            add(table, bare(k), code)
+        add(primary, key(s.name), code)
+        add(primary, bare(key(s.name)), code)
     data = aliases()
     for code, names in (data.get("extra_subdivisions") or {}).get(country, {}).items():
         strong[key(code)] = code
@@ -122,6 +125,7 @@ def _table(country: str) -> dict[str, str]:
     for form, code in (data.get("aliases") or {}).get(country, {}).items():
         strong[key(form)] = code
     out = {k: v for k, v in table.items() if v}
+    out.update({k: v for k, v in primary.items() if v})
     out.update(strong)
     return out
 
