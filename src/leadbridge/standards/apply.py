@@ -3,8 +3,8 @@
 Each apply run has an id (`std-YYYYMMDD-HHMMSS-xxxx`) stored as the source detail of every batch
 it writes (`standards apply <id>`), so its field history can be listed and reverted as a unit.
 A revert writes the old values back through the same write path (source detail
-`standards revert <id>`: checked, not normalized again); a field changed after the run keeps
-its later value, as a merge undo does.
+`standards revert <id>`, which the standards stage lets through untouched); a field changed after
+the run keeps its later value, as a merge undo does.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ def revert_run(ws: "Workspace", run_id: str, *, dry_run: bool = False) -> dict[s
                         kept.append({"object": obj, "id": rid, "field": f, "value": to_text(rec.get(f))})
                 if back:
                     changes.append(Change(back, id=rid, create=False))
-                    restored.update(back)
+                    restored.update(back.keys())
         if changes:
             ws.write(changes, source, obj, dry_run=dry_run)
     return {"run_id": run_id, "dry_run": dry_run, "records": len({k for k in edits}),

@@ -14,8 +14,8 @@ Contract with the other stages on `data_issues` and `data_invalid`:
 - it sets ``data_invalid`` when one of its `flag` rules fails; with none failing it clears
   ``data_invalid`` only if no other stage's entry remains.
 
-Writes whose source detail starts with ``standards revert`` are checked but not normalized, so
-a revert can put the old values back.
+Writes whose source detail starts with ``standards revert`` pass untouched (neither normalized nor
+checked), so a revert puts back exactly what the run changed, flags included.
 """
 
 from __future__ import annotations
@@ -77,14 +77,14 @@ class StandardsStage:
         fields = NORMALIZED[obj]
         trigger = set(fields) | rules.fields
         full = ctx.source.kind is SourceKind.STANDARDS
-        normalize = not (full and (ctx.source.detail or "").startswith(REVERT_DETAIL))
+        if full and (ctx.source.detail or "").startswith(REVERT_DETAIL):
+            return
         own_names = {r.name for r in cfg.rules}
         for item in items:
             changed = set(fields) | rules.fields if full else item.applied & trigger
             if not changed:
                 continue
-            if normalize:
-                _normalize(item, changed, fields, cfg, norm, rules)
+            _normalize(item, changed, fields, cfg, norm, rules)
             rec = item.record
             cc = norm.country_iso(rec.get("country"))
             violations = rules.check(rec, cc, norm)
