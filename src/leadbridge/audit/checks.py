@@ -47,20 +47,24 @@ def frame_fields(rules: RuleSet) -> set[str]:
     return set().union(*(r.reads for r in rules.rules if sql_check(r) is None)) if rules.rules else set()
 
 
-def rule_failures(ws: "Workspace", df: pl.DataFrame, rules: RuleSet, norm: Normalizer,
-                  obj: str) -> list[dict[str, Any]]:
-    """Per rule: how many records fail it now (in SQL, or on distinct values of the frame)."""
+def sql_rule_conditions(ws: "Workspace", rules: RuleSet, obj: str) -> dict[str, Any]:
+    """rule index → the SQL condition of the rules the store can check itself."""
     from leadbridge.store import profile
-    sql = {}
+    out = {}
     for i, r in enumerate(rules.rules):
         spec = sql_check(r)
         if spec is not None and spec[1] in ws.db.object_table(obj).c:
-            sql[str(i)] = profile.check_condition(ws.db, obj, *spec)
-    counts = profile.count_conditions(ws.db, obj, sql)
+            out[f"rule{i}"] = profile.check_condition(ws.db, obj, *spec)
+    return out
+
+
+def rule_failures(df: pl.DataFrame, rules: RuleSet, norm: Normalizer, obj: str,
+                  sql_counts: dict[str, int]) -> list[dict[str, Any]]:
+    """Per rule: how many records fail it now (`sql_counts` from the store, the rest on distinct values)."""
     out = []
     for i, r in enumerate(rules.rules):
         rule = r.rule
-        n = counts[str(i)] if str(i) in counts else _count_failing(df, r, rules, norm)
+        n = sql_counts[f"rule{i}"] if f"rule{i}" in sql_counts else _count_failing(df, r, rules, norm)
         if n:
             out.append({"object": obj, "rule": rule.name, "field": rule.field, "kind": rule.kind,
                         "action": rule.action, "severity": rule.severity, "count": n})
@@ -183,10 +187,9 @@ def would_fail(df: pl.DataFrame, fields: list[CrmField], sql_reasons: list[tuple
 
     `count`/`records` cover every record; `pushed_now`/`records_pushed` only those the sync filter
     lets through today (flagged and test records are held back, so they fail nothing yet). The SQL
-    reasons arrive as bits of the frame's `_crm` column.
+    reasons arrive as (reason, code, Polars expression on the frame's check bits).
     """
-    reasons: list[tuple[str, str, pl.Expr]] = [
-        (reason, code, (pl.col("_crm") & (1 << i)) != 0) for i, (reason, code, _) in enumerate(sql_reasons)]
+    reasons: list[tuple[str, str, pl.Expr]] = [(reason, code, bit) for reason, code, bit in sql_reasons]
     mapped = {f.local for f in fields}
     if "email" in mapped and "_e_invalid" in df.columns:
         reasons.append(("email the CRM refuses (syntax or non-ASCII)", "INVALID_EMAIL_ADDRESS",

@@ -41,16 +41,16 @@ EMAIL_FLAGS = ("invalid", "disposable", "role", "test", "typo", "non_ascii")
 
 def add_email_flags(df: pl.DataFrame, cfg, norm: Normalizer) -> pl.DataFrame:
     """Boolean columns `_e_<flag>` for every address, from the stored value (not the stored flags)."""
-    e = pl.col("email").str.strip_chars()
-    simple = e.str.contains(_SIMPLE.pattern) & (e.str.len_chars() <= 254)
-    local = e.str.extract(_SIMPLE.pattern, 1)
-    domain = e.str.extract(_SIMPLE.pattern, 2).str.to_lowercase()
+    parts = pl.col("email").str.strip_chars().str.extract_groups(_SIMPLE.pattern)
+    df = df.with_columns(_parts=parts)
+    local, domain = pl.col("_parts").struct.field("1"), pl.col("_parts").struct.field("2").str.to_lowercase()
     tld = domain.str.extract(r"\.([^.]+)$", 1)
-    fast = simple & (local.str.len_chars() <= 64) & ~tld.is_in(list(_SPECIAL_USE)) & \
-        (len(cfg.not_disposable) + len(cfg.disposable_domains) + len(cfg.test_domains) == 0)
-    df = df.with_columns(_fast=fast.fill_null(False), _local=local, _domain=domain)
+    own_lists = len(cfg.not_disposable) + len(cfg.disposable_domains) + len(cfg.test_domains)
+    fast = local.is_not_null() & (local.str.len_chars() <= 64) & (pl.col("email").str.len_chars() <= 254) \
+        & ~tld.is_in(list(_SPECIAL_USE)) & pl.lit(own_lists == 0)
+    df = df.with_columns(_fast=fast.fill_null(False), _local=local, _domain=domain).drop("_parts")
     typos = [d for d in df["_domain"].drop_nulls().unique().to_list() if suggest_domain(d)]
-    base = local.str.split("+").list.first().str.to_lowercase()
+    base = pl.col("_local").str.split("+").list.first().str.to_lowercase()
     df = df.with_columns(
         _e_invalid=pl.lit(False), _e_disposable=pl.col("_domain").is_in(list(disposable_domains())),
         _e_role=base.is_in(list(role_accounts())),

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import sqlalchemy as sa
 
-from leadbridge.audit.checks import crm_sql_reasons, frame_fields, lead_expectations, rule_failures, would_fail
+from leadbridge.audit.checks import (crm_sql_reasons, frame_fields, lead_expectations, rule_failures,
+                                     sql_rule_conditions, would_fail)
 from leadbridge.audit.data import EMAIL_FLAGS, add_codes, add_email_flags, map_distinct, needed_columns
 from leadbridge.crm import describe_cache
 from leadbridge.standards.names import company_key
@@ -44,18 +45,30 @@ def run_audit(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
     cfg = ws.config.standards
     norm, rulesets = StandardsStage(root=ws.root).prepare(cfg, ws.db.objects)
     crm_fields, crm_source = lead_expectations(ws)
+    person_fields = [f.name for f in ws.fields("person") if f.writable and f.name not in INTERNAL]
+    checks = Bits()
+    t = ws.db.object_table("person")
+    for f in person_fields:
+        checks.add(f"filled:{f}", profile.filled_condition(t.c[f]))
+    for name, cond in sql_rule_conditions(ws, rulesets["person"], "person").items():
+        checks.add(name, cond)
     sql_reasons = crm_sql_reasons(ws, crm_fields, norm.picklists)
-    people = _person_frame(ws, norm, rulesets["person"], sql_reasons)
+    for i, (_, _, cond) in enumerate(sql_reasons):
+        checks.add(f"crm{i}", cond)
+    people = _person_frame(ws, norm, rulesets["person"], checks)
     companies = _company_frame(ws, norm, rulesets["company"])
     total = people.height
-    completeness = _completeness(ws)
+    counts = checks.counts(people)
+    completeness = _completeness(ws, {f: counts[f"filled:{f}"] for f in person_fields}, total)
     key_filled = {c["field"]: c["filled"] for c in completeness["person"]}
-    rules = rule_failures(ws, people, rulesets["person"], norm, "person") + \
-        rule_failures(ws, companies, rulesets["company"], norm, "company")
+    company_sql = profile.count_conditions(ws.db, "company", sql_rule_conditions(ws, rulesets["company"], "company"))
+    rules = rule_failures(people, rulesets["person"], norm, "person", counts) + \
+        rule_failures(companies, rulesets["company"], norm, "company", company_sql)
     emails = {f: int(people[f"_e_{f}"].sum()) for f in EMAIL_FLAGS} if total else dict.fromkeys(EMAIL_FLAGS, 0)
     dups = _duplicates(people)
     inactive = profile.last_activity_buckets(ws.db, now, (30, 60, 90))
-    crm = would_fail(people, crm_fields, sql_reasons, norm.picklists)
+    crm = would_fail(people, crm_fields, [(r, c, checks.expr(f"crm{i}")) for i, (r, c, _) in enumerate(sql_reasons)],
+                     norm.picklists)
     crm["checked_against"] = crm_source
     crm["not_pushed_by_sync_filter"] = int((~people["_syncs"]).sum()) if total else 0
     crm["sync_filter"] = ws.config.sync.filter
@@ -67,7 +80,8 @@ def run_audit(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
     return {
         "generated_at": now.isoformat(), "people": total, "companies": companies.height,
         "health_score": round(health, 1), "health_formula": HEALTH_FORMULA,
-        "health_parts": {"key_field_completeness": round(key_share, 4), "invalid_email_share": round(share(emails["invalid"]), 4),
+        "health_parts": {"key_field_completeness": round(key_share, 4),
+                         "invalid_email_share": round(share(emails["invalid"]), 4),
                          "duplicate_share": round(share(dups["records"]), 4),
                          "would_fail_share": round(min(1.0, share(crm["records"])), 4)},
         "completeness": completeness["person"], "completeness_by_object": completeness,
@@ -83,14 +97,44 @@ def run_audit(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
     }
 
 
-def _person_frame(ws: "Workspace", norm: "Normalizer", rules: "RuleSet", sql_reasons: list) -> pl.DataFrame:
-    """The columns that need Python per value, the sync filter's verdict, and the SQL-checked CRM reasons as bits."""
+class Bits:
+    """Per-record SQL checks packed into integer columns of the frame (62 a column), read in the one scan."""
+
+    def __init__(self) -> None:
+        self.conditions: list[tuple[str, Any]] = []
+        self.at: dict[str, tuple[str, int]] = {}
+
+    def add(self, name: str, condition) -> None:
+        i = len(self.conditions)
+        self.at[name] = (f"_bits{i // 62}", i % 62)
+        self.conditions.append((name, condition))
+
+    def columns(self) -> dict[str, Any]:
+        out = {}
+        for start in range(0, len(self.conditions), 62):
+            out[f"_bits{start // 62}"] = profile.bitmask([c for _, c in self.conditions[start:start + 62]])
+        return out
+
+    def expr(self, name: str) -> pl.Expr:
+        col, bit = self.at[name]
+        return (pl.col(col) & (1 << bit)) != 0
+
+    def counts(self, df: pl.DataFrame) -> dict[str, int]:
+        if df.height == 0 or not self.conditions:
+            return {name: 0 for name, _ in self.conditions}
+        row = df.select([self.expr(name).sum().alias(name) for name, _ in self.conditions]).row(0)
+        return {name: int(n) for (name, _), n in zip(self.conditions, row)}
+
+
+def _person_frame(ws: "Workspace", norm: "Normalizer", rules: "RuleSet", checks: Bits) -> pl.DataFrame:
+    """One read of the people: the columns that need Python per value or a distribution, the sync filter's
+    verdict, and every SQL-side check (completeness, rules, CRM reasons) as bits."""
     have = [f.name for f in ws.fields("person")]
-    cols = needed_columns(["email", "email_key", "first_name", "last_name", "company", "country", "state",
-                           *sorted(frame_fields(rules))], have)
+    cols = needed_columns(["email", "first_name", "last_name", "company", "country", "state",
+                           *PICKLIST_LIKE["person"], *sorted(frame_fields(rules))], have)
     cond = query.condition(ws.db, "person", ws.config.sync.filter)
-    df = profile.frame(ws.db, "person", cols, {"_syncs": sa.case((cond, True), else_=False),
-                                               "_crm": profile.bitmask([c for _, _, c in sql_reasons])})
+    df = profile.frame(ws.db, "person", cols, {"_syncs": sa.case((cond, True), else_=False), **checks.columns()})
+    df = df.with_columns(email_key=pl.col("email").str.strip_chars().str.to_lowercase())  # writepath.keys.email_key
     df = add_codes(df, norm)
     return add_email_flags(df, ws.config.standards.email, norm)
 
@@ -101,15 +145,18 @@ def _company_frame(ws: "Workspace", norm: "Normalizer", rules: "RuleSet") -> pl.
     return add_codes(profile.frame(ws.db, "company", cols), norm)
 
 
-def _completeness(ws: "Workspace") -> dict[str, list[dict[str, Any]]]:
+def _completeness(ws: "Workspace", person_filled: dict[str, int], people: int) -> dict[str, list[dict[str, Any]]]:
     """Per object and field: records with a value (merged-away records left out)."""
-    out = {}
+    out = {"person": [{"object": "person", "field": f, "filled": n, "total": people,
+                       "share": n / people if people else 0.0} for f, n in person_filled.items()
+                      if f in KEY_FIELDS or n]}
     for obj in ws.db.objects:
+        if obj == "person":
+            continue
         fields = [f.name for f in ws.fields(obj) if f.writable and f.name not in INTERNAL]
         total, filled = profile.filled_counts(ws.db, obj, fields)
         out[obj] = [{"object": obj, "field": f, "filled": filled[f], "total": total,
-                     "share": filled[f] / total if total else 0.0} for f in fields
-                    if obj != "person" or f in KEY_FIELDS or filled[f]]
+                     "share": filled[f] / total if total else 0.0} for f in fields]
     return out
 
 
@@ -120,7 +167,8 @@ def _spellings(df: pl.DataFrame, field: str, norm: "Normalizer", ws: "Workspace"
     if field == "state":
         if "state" not in df.columns or df.height == 0:
             return []
-        counts = df.filter(pl.col("state").is_not_null()).group_by("state", "_cc").len().sort("len", descending=True)
+        counts = df.filter(pl.col("state").is_not_null()).group_by("state", "_cc").len() \
+            .sort(["len", "state"], descending=[True, False])
         out = []
         for value, cc, n in counts.head(SPELLINGS_SHOWN).iter_rows():
             s = norm.state(value, cc) if cc else None
@@ -130,7 +178,12 @@ def _spellings(df: pl.DataFrame, field: str, norm: "Normalizer", ws: "Workspace"
         return out
     standard = _standard_values(ws, obj, field)
     out = []
-    for value, n in profile.value_counts(ws.db, obj, field, limit=SPELLINGS_SHOWN):
+    if field in df.columns:
+        rows = df.filter(pl.col(field).is_not_null()).group_by(field).len() \
+            .sort(["len", field], descending=[True, False]).head(SPELLINGS_SHOWN).iter_rows()
+    else:
+        rows = profile.value_counts(ws.db, obj, field, limit=SPELLINGS_SHOWN)
+    for value, n in rows:
         entry: dict[str, Any] = {"value": value, "count": n}
         if field == "country":
             c = norm.country(value)
@@ -173,6 +226,6 @@ def _duplicates(df: pl.DataFrame) -> dict[str, Any]:
         present = pl.all_horizontal([pl.col(c).is_not_null() & (pl.col(c) != "") for c in cols])
         sizes = df.filter(present).group_by(cols).len().filter(pl.col("len") > 1)
         groups[name] = {"groups": sizes.height, "extra_records": int((sizes["len"] - 1).sum()) if sizes.height else 0}
-        extra.append(present & (pl.int_range(pl.len()).over(cols) > 0))
+        extra.append(present & ~pl.struct(cols).is_first_distinct())
     both = int(df.select(pl.any_horizontal([e.fill_null(False) for e in extra]).sum()).item())
     return {"groups": groups, "records": both}
