@@ -29,6 +29,7 @@ _PUNCT = re.compile(r"[\s.,'’`´\"()\[\]/_\-–—:;&·・]+")
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "rep": "republic", "dem": "democratic", "fed": "federal",
                   "is": "islands", "isl": "islands", "isls": "islands", "utd": "united"}
 _FIRST_WORD = {"s": "south", "n": "north", "w": "west", "e": "east"}
+_PARTS = re.compile(r"[(),]| [-/–] ")  # 'Monaco (MC)', 'Berlin, Germany', 'DE - Germany', 'Belgique / België'
 _OFFICIAL = re.compile(r"^(?:the )?(?:republic|kingdom|state|commonwealth|principality|grand duchy|sultanate|"
                        r"emirate|federation|union) of (?:the )?|^(?:republica|republique|repubblica|republik) ")
 
@@ -82,6 +83,8 @@ def _index() -> dict[str, str | None]:
             add(name, c.alpha_2)
             if name and ("," in name or "(" in name):  # "Bolivia, Plurinational State of", "Holy See (Vatican…)"
                 add(re.split(r"[,(]", name)[0], c.alpha_2)
+                if "(" in name:
+                    add(name.split("(", 1)[1].rstrip(")"), c.alpha_2)
     data = aliases()
     strong: dict[str, str] = {}
     for c in pycountry.countries:  # codes win over any name collision
@@ -107,10 +110,29 @@ def _not_countries() -> frozenset[str]:
     return frozenset(key(w) for w in aliases().get("not_countries") or []) | {"", "-"}
 
 
+def _collapse_letters(words: list[str]) -> list[str]:
+    """Runs of single letters as one word: 'u s a' → 'usa', 'hong kong s a r' → 'hong kong sar'."""
+    out: list[str] = []
+    run = ""
+    for w in words + [""]:
+        if len(w) == 1 and w.isalpha():
+            run += w
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if w:
+            out.append(w)
+    return out
+
+
 def _rewrites(text: str, k: str) -> list[str]:
     """General rewrites of a key that people's spellings need (each must still name one country)."""
     out = []
     words = k.split()
+    collapsed = _collapse_letters(words)
+    if collapsed != words:
+        out.append(" ".join(collapsed))
     if words and words[0] == "the":
         out.append(" ".join(words[1:]))
     if words and words[-1] == "the":
@@ -127,6 +149,8 @@ def _rewrites(text: str, k: str) -> list[str]:
         stripped = _OFFICIAL.sub("", form)
         if stripped != form and stripped:
             out.append(stripped)
+    if "fed" in words:  # "Russian Fed." is a federation; "Fed. Rep." a federal republic (both tried)
+        out.append(" ".join("federation" if w == "fed" else w for w in words))
     if k.endswith("国") and len(k) > 2:
         out.append(k[:-1])
     if k.startswith("ประเทศ") and len(k) > 6:
@@ -146,6 +170,8 @@ def normalize_country(value: object) -> Normalized:
     if k in idx:
         return _found(text, idx[k])
     hits = {idx[r] for r in _rewrites(text, k) if r in idx}
+    if not hits and _PARTS.search(text):
+        hits = _parts(text)
     if len(hits) == 1:
         return _found(text, hits.pop())
     if len(hits) > 1:
@@ -154,6 +180,30 @@ def normalize_country(value: object) -> Normalized:
     return Normalized(None, ok=False, flags=("no_match",), suggestion=suggestion,
                       reason=f"{text!r} is not a country name or code we know"
                              + (f" (did you mean {suggestion}?)" if suggestion else ""))
+
+
+def _parts(text: str) -> set[str | None]:
+    """'Monaco (MC)', 'Scotland, UK', 'DE - Germany': the parts that name countries, or the parts joined.
+
+    An answer only when the named parts agree; a part naming another country makes it ambiguous;
+    a city or region in a part (Berlin, Germany) names nothing and is passed over.
+    """
+    idx = _index()
+    pieces = [key(p) for p in _PARTS.split(text) if key(p)]
+    joined = " ".join(pieces)
+    if joined in idx:
+        return {idx[joined]}
+    found: set[str | None] = set()
+    for p in pieces:
+        if p in _not_countries():
+            continue
+        hit = idx.get(p)
+        if hit is None and p not in idx:
+            hits = {idx[r] for r in _rewrites(p, p) if r in idx}
+            hit = hits.pop() if len(hits) == 1 else None
+        if hit is not None or p in idx:
+            found.add(hit)
+    return found if None not in found else {None} if found else set()
 
 
 def _found(text: str, code: str | None) -> Normalized:

@@ -48,14 +48,6 @@ def role_accounts() -> frozenset[str]:
 ROLE_ACCOUNTS = role_accounts()
 
 
-def is_role(local: str) -> bool:
-    return local.split("+", 1)[0].lower() in role_accounts()
-
-
-def is_test(local: str, domain: str) -> bool:
-    return bool(TEST_PATTERNS.match(local.split("+", 1)[0])) or domain in TEST_DOMAINS
-
-
 @lru_cache(maxsize=65536)
 def suggest_domain(domain: str) -> str | None:
     """A common domain one or two keystrokes away (gmial.com → gmail.com), or None."""
@@ -82,28 +74,57 @@ def _split(text: str) -> tuple[str, str]:
 
 def normalize_email(value: object) -> Normalized:
     """Trim, lower-case the domain, check syntax (no DNS); flags and a typo suggestion (see the module doc)."""
-    if value is None or not str(value).strip():
+    if value is None:
         return Normalized(None, reason="empty")
-    text = str(value).strip().strip("<>").strip()
+    text = str(value).strip()
+    if text[:1] == "<" or text[-1:] == ">":
+        text = text.strip("<>").strip()
+    if not text:
+        return Normalized(None, reason="empty")
     try:
         local, domain = _split(text)
     except EmailNotValidError as exc:
         return Normalized(text, ok=False, flags=("invalid",), reason=str(exc))
     normalized = f"{local}@{domain}"
-    flags = list(_domain_flags(domain))
-    if is_role(local):
+    domain_flags, suggestion = _domain_info(domain)
+    base = local.lower()
+    if "+" in base:
+        base = base.split("+", 1)[0]
+    flags = list(domain_flags)
+    if base in role_accounts():
         flags.append("role")
-    if "test" not in flags and TEST_PATTERNS.match(local.split("+", 1)[0]):
+    if "test" not in domain_flags and _looks_test(base):
         flags.append("test")
-    suggestion = suggest_domain(domain)
     if suggestion:
         flags.append("typo")
     if not normalized.isascii():
         flags.append("non_ascii")
-    return Normalized(normalized, ok=True, flags=tuple(flags), reason="valid syntax",
-                      suggestion=f"{local}@{suggestion}" if suggestion else None)
+    return Normalized(normalized, None, True, tuple(flags), "valid syntax",
+                      f"{local}@{suggestion}" if suggestion else None)
+
+
+_TEST_WORDS = {"test", "testing", "tester", "qwerty", "foo", "bar", "foobar", "fake", "dummy", "sample", "example",
+               "none", "null", "abc", "nobody", "noemail", "no.email", "noone", "someone", "na", "n/a", ""}
+
+
+def _looks_test(base: str) -> bool:
+    """TEST_PATTERNS without a regex for the common case (the local part, lower-cased, without +tag)."""
+    word = base.rstrip("0123456789")
+    if word in _TEST_WORDS:
+        return True
+    return word[:3] in ("asd", "xxx", "aaa") and bool(TEST_PATTERNS.match(base))
 
 
 @lru_cache(maxsize=65536)
-def _domain_flags(domain: str) -> tuple[str, ...]:
-    return (("disposable",) if domain in disposable_domains() else ()) + (("test",) if domain in TEST_DOMAINS else ())
+def _domain_info(domain: str) -> tuple[tuple[str, ...], str | None]:
+    """(flags of the domain, a common domain it looks mistyped for)."""
+    flags = (("disposable",) if domain in disposable_domains() else ()) + (("test",) if domain in TEST_DOMAINS else ())
+    return flags, suggest_domain(domain)
+
+
+def is_role(local: str) -> bool:
+    return local.split("+", 1)[0].lower() in role_accounts()
+
+
+def is_test(local: str, domain: str) -> bool:
+    return _looks_test(local.split("+", 1)[0].lower()) or domain in TEST_DOMAINS

@@ -35,7 +35,7 @@ class EmailOutcome:
 def flags_of(address: str, cfg: EmailStandards, norm: "Normalizer") -> tuple[set[str], Any]:
     """The address's flags with the config's own domain lists applied, and its Normalized."""
     n = norm.email(address)
-    flags = set(n.flags)
+    flags = set(n.flags) if n.flags else set()
     if cfg.not_disposable or cfg.disposable_domains or cfg.test_domains:
         domain = (n.value or address).rpartition("@")[2].lower()
         lists = _lists(cfg)
@@ -70,6 +70,8 @@ def email_outcome(record: dict[str, Any], cfg: EmailStandards, norm: "Normalizer
             out.fields["is_test"] = None
         return out
     flags, n = flags_of(str(address), cfg, norm)
+    if not flags and not _had_test_flag(record):
+        return _CLEAN  # most addresses: nothing to store, one shared answer
     invalid_reason = n.reason if "invalid" in flags else None
     for flag in ORDER:
         if flag not in flags:
@@ -93,6 +95,10 @@ def email_outcome(record: dict[str, Any], cfg: EmailStandards, norm: "Normalizer
     elif _had_test_flag(record):
         out.fields["is_test"] = None  # the test address that made it a test record is gone
     return out
+
+
+_CLEAN = EmailOutcome(fields={"email_flags": None, "email_suggestion": None, "email_invalid": None,
+                              "email_invalid_reason": None})
 
 
 def _had_test_flag(record: dict[str, Any]) -> bool:

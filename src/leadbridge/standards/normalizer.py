@@ -10,8 +10,6 @@ per process (bounded caches), not once per row.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Callable
-
 from leadbridge.standards.config import StandardsConfig
 from leadbridge.standards.country import country_label, normalize_country
 from leadbridge.standards.email import normalize_email
@@ -22,7 +20,7 @@ from leadbridge.standards.result import Normalized
 from leadbridge.standards.subdivision import normalize_state, state_name
 from leadbridge.standards.website import normalize_website
 
-_LIMIT = 500_000  # entries per cache; cleared when full (a 1M-row import has far fewer distinct countries)
+_LIMIT = 262_144  # entries per cache (least recently used dropped first)
 
 # pure normalizers, shared by every Normalizer in the process
 country = lru_cache(maxsize=8192)(normalize_country)
@@ -34,30 +32,18 @@ phone = lru_cache(maxsize=262144)(normalize_phone)
 website = lru_cache(maxsize=65536)(normalize_website)
 
 
-def _cached(fn: Callable) -> Callable:
-    memo: dict = {}
-
-    def call(*args):
-        try:
-            return memo[args]
-        except KeyError:
-            if len(memo) > _LIMIT:
-                memo.clear()
-            out = memo[args] = fn(*args)
-            return out
-    return call
-
-
 class Normalizer:
     """Normalizers rendered for one config and (optionally) the CRM's picklists."""
 
     def __init__(self, cfg: StandardsConfig, picklists: CrmPicklists | None = None):
         self.cfg, self.picklists = cfg, picklists
-        self.country = _cached(self._country)
-        self.country_iso = _cached(self._country_iso)
-        self.state = _cached(self._state)
-        self.state_code = _cached(self._state_code)
-        self.phone = _cached(self._phone)
+        # per-instance caches (C lru_cache: cheaper per call than a Python wrapper)
+        self.country = lru_cache(maxsize=_LIMIT)(self._country)
+        self.country_iso = lru_cache(maxsize=_LIMIT)(self._country_iso)
+        self.state = lru_cache(maxsize=_LIMIT)(self._state)
+        self.state_code = lru_cache(maxsize=_LIMIT)(self._state_code)
+        self.phone = lru_cache(maxsize=_LIMIT)(self._phone)
+        self.email, self.name, self.company, self.website = email, name, company, website
 
     # -- countries -----------------------------------------------------------------------------
 
@@ -115,18 +101,3 @@ class Normalizer:
     def _phone(self, value: object, cc: str | None) -> Normalized:
         return phone(str(value), cc)
 
-    @staticmethod
-    def email(value: object) -> Normalized:
-        return email(str(value))
-
-    @staticmethod
-    def name(value: object) -> Normalized:
-        return name(value)
-
-    @staticmethod
-    def company(value: object) -> Normalized:
-        return company(value)
-
-    @staticmethod
-    def website(value: object) -> Normalized:
-        return website(str(value))

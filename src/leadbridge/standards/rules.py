@@ -26,7 +26,8 @@ from leadbridge.standards.website import is_url
 if TYPE_CHECKING:
     from leadbridge.standards.normalizer import Normalizer
 
-PHONE_LIKE = {"phone", "state"}  # formats whose result depends on the record's country
+PHONE_LIKE = {"phone", "state"}
+_MISSING = object()  # formats whose result depends on the record's country
 
 
 @dataclass(frozen=True)
@@ -149,16 +150,77 @@ class RuleSet:
         self.when_fields = set().union(*(r.when_fields for r in rules)) if rules else set()
         self._when_memo: dict[tuple, bool] = {}
 
+        self.picklists: dict[str, list[dict[str, str]]] = {}
+        for r in rules:
+            if r.picklist:
+                self.picklists.setdefault(r.rule.field, []).append(r.picklist)
+
     def picklist_fix(self, field: str, value: Any) -> str | None:
         """The API value a picklist rule stores for a label or a differently cased value, if any."""
-        if not isinstance(value, str):
+        maps = self.picklists.get(field)
+        if not maps or not isinstance(value, str):
             return None
-        for r in self.rules:
-            if r.rule.field == field and r.picklist:
-                api = r.picklist.get(value.strip().casefold())
-                if api is not None and api != value:
-                    return api
+        for m in maps:
+            api = m.get(value.strip().casefold())
+            if api is not None and api != value:
+                return api
         return None
+
+    def check_many(self, records: list[dict[str, Any]], ccs: list[str | None],
+                   norm: "Normalizer") -> list[list[Violation]]:
+        """`check` for a batch, rule by rule over columns: each distinct value is checked once."""
+        out: list[list[Violation]] = [[] for _ in records]
+        when_cols: dict[str, list[Any]] = {}
+        for f in self.when_fields:
+            if f == "country":
+                when_cols[f] = ccs
+            elif f == "state":
+                when_cols[f] = [norm.state_code(rec.get("state"), cc) or rec.get("state")
+                                for rec, cc in zip(records, ccs)]
+            else:
+                when_cols[f] = [rec.get(f) for rec in records]
+        for r in self.rules:
+            rule = r.rule
+            values = [rec.get(rule.field) for rec in records]
+            if rule.kind != "required" and values.count(None) == len(values):
+                continue  # nobody in the batch has the field: nothing to check
+            rows = range(len(records))
+            if r.when is not None:
+                keys = list(zip(*(when_cols[f] for f in r.when_fields))) if r.when_fields else [()] * len(records)
+                memo = self._when_memo
+                hits = []
+                for k in keys:
+                    mk = (id(r), *k)
+                    hit = memo.get(mk)
+                    if hit is None:
+                        if len(memo) > 200_000:
+                            memo.clear()
+                        hit = memo[mk] = w.evaluate(r.when, dict(zip(r.when_fields, k)))
+                    hits.append(hit)
+                rows = [i for i in rows if hits[i]]
+            if rule.kind == "required":
+                bad = [(i, f"{rule.field} is required") for i in rows
+                       if values[i] is None or (type(values[i]) is str and not values[i].strip())]
+            elif rule.kind == "max_length":
+                n = rule.max_length
+                bad = [(i, f"{rule.field} is {len(str(values[i]))} characters (max {n})") for i in rows
+                       if values[i] is not None and len(str(values[i])) > n]
+            else:  # each distinct value (and country) checked once, through the rule's memo
+                memo, miss = r._memo, _MISSING
+                if r.by_country:
+                    keys = [(values[i], ccs[i]) for i in rows]
+                else:
+                    keys = [values[i] for i in rows]
+                found = [memo.get(k, miss) for k in keys]
+                if any(p is miss for p in found):
+                    for j, (k, p) in enumerate(zip(keys, found)):
+                        if p is miss:
+                            v, cc = k if r.by_country else (k, None)
+                            found[j] = None if v is None else r.problem(v, cc, norm)
+                bad = [(i, p) for i, p in zip(rows, found) if p]
+            for i, problem in bad:
+                out[i].append(Violation(rule.name, rule.field, rule.action, rule.severity, rule.message or problem))
+        return out
 
     def check(self, record: dict[str, Any], cc: str | None, norm: "Normalizer") -> list[Violation]:
         """The rules `record` fails; `cc` is the ISO code of its country."""

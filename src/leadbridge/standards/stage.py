@@ -20,6 +20,7 @@ checked), so a revert puts back exactly what the run changed, flags included.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,66 +81,89 @@ class StandardsStage:
         if full and (ctx.source.detail or "").startswith(REVERT_DETAIL):
             return
         own_names = {r.name for r in cfg.rules}
-        for item in items:
-            changed = set(fields) | rules.fields if full else item.applied & trigger
-            if not changed:
-                continue
-            _normalize(item, changed, fields, cfg, norm, rules)
+        every = set(fields) | rules.fields
+        work = [(item, every if full else item.applied & trigger) for item in items]
+        work = [(item, changed) for item, changed in work if changed]
+        if not work:
+            return
+        _normalize_columns(work, fields, cfg, norm, rules)
+        records = [item.record for item, _ in work]
+        ccs = [norm.country_iso(rec.get("country")) for rec in records]
+        violations = rules.check_many(records, ccs, norm)
+        email_memo: dict[tuple, Any] = {}
+        for (item, changed), found in zip(work, violations):
             rec = item.record
-            cc = norm.country_iso(rec.get("country"))
-            violations = rules.check(rec, cc, norm)
-            email = email_outcome(rec, cfg.email, norm) if obj == "person" else None
-            if email is not None and ("email" in changed or full):
-                for f, v in email.fields.items():
-                    if rec.get(f) != v:
-                        item.set(f, v)
-            rejects = [f"{v.rule}: {v.message}" for v in violations if v.action == "reject"]
-            rejects += email.rejects if email else []
+            email = None
+            if obj == "person":
+                k = (rec.get("email"), rec.get("email_flags"), rec.get("is_test"))
+                email = email_memo.get(k)
+                if email is None:
+                    email = email_memo[k] = email_outcome(rec, cfg.email, norm)
+                if "email" in changed or full:
+                    for f, v in email.fields.items():
+                        if rec.get(f) != v:
+                            item.set(f, v)
+            rejects = [f"{v.rule}: {v.message}" for v in found if v.action == "reject"]
+            if email is not None and email.rejects:
+                rejects += email.rejects
             if rejects:
                 item.reasons += rejects
                 continue
-            flagged = [v.rule for v in violations if v.action == "flag"] + (email.flagged if email else [])
-            own = [f"{OWN}{v.rule}: {_clean(v.message)}" for v in violations]
-            own += [f"{OWN}{text}" for text in (email.issues if email else [])]
-            _record_issues(item, own, flagged, own_names)
+            flagged = [v.rule for v in found if v.action == "flag"]
+            own = [f"{OWN}{v.rule}: {_clean(v.message)}" for v in found]
+            if email is not None:
+                flagged += email.flagged
+                own += [f"{OWN}{text}" for text in email.issues]
+            if own or rec.get("data_issues") or rec.get("data_invalid"):
+                _record_issues(item, own, flagged, own_names)
             item.flags += flagged
 
 
-def _normalize(item: PendingItem, changed: set[str], fields: dict[str, str], cfg: StandardsConfig,
-               norm: Normalizer, rules: RuleSet) -> None:
-    rec, on = item.record, set(cfg.normalize)
+@lru_cache(maxsize=65536)
+def _note(reason: str) -> str:
+    return f"standards: {reason}"
 
-    def put(field: str, n) -> None:
-        if n.value is not None and n.value != rec.get(field):
-            item.set(field, n.value, note=f"standards: {n.reason}")
 
-    country_changed = "country" in changed
-    if country_changed and "country" in on and rec.get("country") is not None:
-        n = norm.country(rec["country"])
-        if n.code:
-            put("country", n)
-    cc = norm.country_iso(rec.get("country"))
-    if "state" in on and (country_changed or "state" in changed) and rec.get("state") is not None and cc:
-        n = norm.state(rec["state"], cc)
-        if n.code:
-            put("state", n)
-    for field, kind in fields.items():
-        value = rec.get(field)
-        if value is None or kind in ("country", "state") or kind not in on:
-            continue
-        if kind == "phone":
-            if cfg.phone_format == "e164" and (field in changed or country_changed):
+def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[str, str], cfg: StandardsConfig,
+                       norm: Normalizer, rules: RuleSet) -> None:
+    """Normalize field by field over the batch (each distinct value once, through the Normalizer's caches)."""
+    on = set(cfg.normalize)
+    country_on, state_on = "country" in on and "country" in fields, "state" in on and "state" in fields
+    e164 = cfg.phone_format == "e164" and "phone" in on
+    plain = [(f, getattr(norm, _PLAIN[k])) for f, k in fields.items() if k in _PLAIN and k in on]
+    phones = [f for f, k in fields.items() if k == "phone"] if e164 else []
+    for item, changed in work:
+        rec = item.record
+        country_changed = "country" in changed
+        value = rec.get("country")
+        if country_on and country_changed and value is not None:
+            n = norm.country(value)
+            if n.code and n.value != value:
+                item.set("country", n.value, note=_note(n.reason))
+        cc = norm.country_iso(rec.get("country"))
+        value = rec.get("state")
+        if state_on and value is not None and cc and (country_changed or "state" in changed):
+            n = norm.state(value, cc)
+            if n.code and n.value != value:
+                item.set("state", n.value, note=_note(n.reason))
+        for f in phones:
+            value = rec.get(f)
+            if value is not None and (f in changed or country_changed):
                 n = norm.phone(value, cc)
-                if n.ok:
-                    put(field, n)
-        elif field in changed:
-            n = getattr(norm, _PLAIN[kind])(value)
-            if n.ok:
-                put(field, n)
-    for field in changed:
-        fix = rules.picklist_fix(field, rec.get(field))
-        if fix is not None:
-            item.set(field, fix, note=f"standards: {rec.get(field)!r} → picklist value {fix!r}")
+                if n.ok and n.value != value:
+                    item.set(f, n.value, note=_note(n.reason))
+        for f, fn in plain:
+            value = rec.get(f)
+            if value is None or f not in changed:
+                continue
+            n = fn(value)
+            if n.ok and n.value is not None and n.value != value:
+                item.set(f, n.value, note=_note(n.reason))
+        if rules.picklists:
+            for f in changed & rules.picklists.keys():
+                fix = rules.picklist_fix(f, rec.get(f))
+                if fix is not None:
+                    item.set(f, fix, note=f"standards: {rec.get(f)!r} → picklist value {fix!r}")
 
 
 def _clean(text: str) -> str:

@@ -125,7 +125,11 @@ def _table(country: str) -> dict[str, str]:
     for form, code in (data.get("aliases") or {}).get(country, {}).items():
         strong[key(form)] = code
     out = {k: v for k, v in table.items() if v}
-    out.update({k: v for k, v in primary.items() if v})
+    for k, v in primary.items():
+        if v and table.get(k) not in (None, v):
+            v = pick(table[k], v) or v  # Madrid: the community (parent) over the province of its name
+        if v:
+            out[k] = v
     out.update(strong)
     return out
 

@@ -32,12 +32,12 @@ def parse_url(text: str):
     text = text.strip()
     if not text or any(c.isspace() for c in text):
         return None
-    parts = urlsplit(text if "://" in text else f"http://{text}")
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
     try:
+        parts = urlsplit(text if "://" in text else f"http://{text}")
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
         parts.port  # noqa: B018 - raises on a bad port
-    except ValueError:
+    except ValueError:  # '[' (an unclosed IPv6 literal), a port that is no number
         return None
     return parts if _host_ok(parts.hostname) else None
 
