@@ -65,7 +65,8 @@ class Rule(_M):
 class EmailStandards(_M):
     """What each email flag does. flag: mark the person invalid (not synced) and record the issue;
     invalid: set email_invalid with the reason (still synced); is_test: mark a test record (the
-    default sync filter skips it); keep: only record it in email_flags; reject: refuse the change."""
+    default sync filter skips it); keep: note it in data_issues; reject: refuse the change. Every flag
+    is also stored in the person's email_flags (and a typo's correction in email_suggestion)."""
 
     disposable: Literal["reject", "flag", "invalid", "keep"] = "flag"
     role: Literal["reject", "flag", "invalid", "keep"] = "keep"

@@ -5,7 +5,7 @@ role, test, typo) and a typo's correction in `email_suggestion`, so audits and s
 use them (`email_flags contains role`). Then per flag, its configured action: `flag` marks
 the person invalid (not synced) and records the issue; `invalid` sets `email_invalid` with the
 reason; `is_test` sets `is_test` (the default sync filter skips test records); `reject`
-refuses the change; `keep` stores the flag only. A syntax error always sets `email_invalid`.
+refuses the change; `keep` notes it in `data_issues` only. A syntax error always sets `email_invalid`.
 """
 
 from __future__ import annotations
@@ -87,6 +87,8 @@ def email_outcome(record: dict[str, Any], cfg: EmailStandards, norm: "Normalizer
         elif action == "invalid":
             out.issues.append(text)
             invalid_reason = invalid_reason or REASONS[flag]
+        elif action in ("keep", "is_test"):
+            out.issues.append(text)  # noted, like a `keep` rule: visible in data_issues, nothing blocked
     stored = sorted(flags - {"invalid"})
     out.fields = {"email_flags": ",".join(stored) or None, "email_suggestion": n.suggestion,
                   "email_invalid": True if invalid_reason else None, "email_invalid_reason": invalid_reason}

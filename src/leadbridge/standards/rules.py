@@ -179,9 +179,12 @@ class RuleSet:
                                 for rec, cc in zip(records, ccs)]
             else:
                 when_cols[f] = [rec.get(f) for rec in records]
+        columns: dict[str, list[Any]] = {}
         for r in self.rules:
             rule = r.rule
-            values = [rec.get(rule.field) for rec in records]
+            values = columns.get(rule.field)
+            if values is None:
+                values = columns[rule.field] = [rec.get(rule.field) for rec in records]
             if rule.kind != "required" and values.count(None) == len(values):
                 continue  # nobody in the batch has the field: nothing to check
             rows = range(len(records))

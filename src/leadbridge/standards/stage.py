@@ -28,7 +28,7 @@ from leadbridge.crm import describe_cache
 from leadbridge.model.changes import SourceKind
 from leadbridge.standards import picklists
 from leadbridge.standards.config import StandardsConfig
-from leadbridge.standards.emailflags import email_outcome
+from leadbridge.standards.emailflags import _CLEAN, email_outcome
 from leadbridge.standards.normalizer import Normalizer
 from leadbridge.standards.rules import RuleSet, compile_rules
 from leadbridge.writepath.item import PendingItem, WriteContext
@@ -91,18 +91,25 @@ class StandardsStage:
         ccs = [norm.country_iso(rec.get("country")) for rec in records]
         violations = rules.check_many(records, ccs, norm)
         email_memo: dict[tuple, Any] = {}
+        person = obj == "person"
         for (item, changed), found in zip(work, violations):
             rec = item.record
             email = None
-            if obj == "person":
+            if person:
                 k = (rec.get("email"), rec.get("email_flags"), rec.get("is_test"))
                 email = email_memo.get(k)
                 if email is None:
                     email = email_memo[k] = email_outcome(rec, cfg.email, norm)
-                if "email" in changed or full:
+                if full or "email" in changed:
                     for f, v in email.fields.items():
                         if rec.get(f) != v:
                             item.set(f, v)
+                if email is _CLEAN:
+                    email = None
+            if not found and email is None:  # nothing wrong: only clear what an earlier write recorded
+                if rec.get("data_issues") or rec.get("data_invalid"):
+                    _record_issues(item, [], [], own_names)
+                continue
             rejects = [f"{v.rule}: {v.message}" for v in found if v.action == "reject"]
             if email is not None and email.rejects:
                 rejects += email.rejects
@@ -114,8 +121,7 @@ class StandardsStage:
             if email is not None:
                 flagged += email.flagged
                 own += [f"{OWN}{text}" for text in email.issues]
-            if own or rec.get("data_issues") or rec.get("data_invalid"):
-                _record_issues(item, own, flagged, own_names)
+            _record_issues(item, own, flagged, own_names)
             item.flags += flagged
 
 
