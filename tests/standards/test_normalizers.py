@@ -197,3 +197,12 @@ def test_country_holdouts(name, min_recall):
     """Hand-written hold-outs (see benchmarks/standards_normalize.py): no wrong country, and the recall floor."""
     precision, recall = _holdout(name)
     assert precision >= 0.99 and recall >= min_recall, (precision, recall)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(r"[a-z0-9./]{0,8}", fullmatch=True) | st.sampled_from(
+    ["test", "test12", "asdfff", "xxxx", "aaa", "123", "1234", "456", "n/a", "na", "abc", "someone", "qwerty"]))
+def test_fast_test_address_check_agrees_with_the_pattern(local):
+    """The stage's quick check and the audit's vectorized pattern must call the same addresses test."""
+    from leadbridge.standards.email import TEST_PATTERNS, _looks_test
+    assert _looks_test(local) == bool(TEST_PATTERNS.match(local))

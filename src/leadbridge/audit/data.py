@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterable
 
 import polars as pl
 
-from leadbridge.standards.email import (_SIMPLE, _SPECIAL_USE, COMMON_DOMAINS, TEST_DOMAINS, TEST_PATTERNS,
-                                        disposable_domains, role_accounts, suggest_domain)
+from leadbridge.standards.email import (_SIMPLE, _SPECIAL_USE, TEST_DOMAINS, TEST_PATTERNS, disposable_domains,
+                                        role_accounts, suggest_domain)
 from leadbridge.standards.emailflags import flags_of
 from leadbridge.standards.normalizer import Normalizer
 
@@ -79,5 +79,3 @@ def needed_columns(fields: Iterable[str], available: Iterable[str]) -> list[str]
     have = set(available)
     return [f for f in dict.fromkeys(fields) if f in have]
 
-
-__all__ = ["map_distinct", "add_codes", "add_email_flags", "needed_columns", "EMAIL_FLAGS", "COMMON_DOMAINS"]

@@ -20,7 +20,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from leadbridge.standards.result import Normalized
 
 TEST_PATTERNS = re.compile(r"^(test|testing|tester|asdf+|qwerty|foo|bar|foobar|fake|dummy|sample|example|none|null|"
-                           r"xxx+|aaa+|abc|123+|nobody|noemail|no\.?email|noone|someone|na|n/a)\d*$", re.I)
+                           r"xxx+|aaa+|abc|123+|nobody|noemail|no\.?email|noone|someone|n/a)\d*$", re.I)
 # example.com/.org/.net (RFC 2606) are left out: docs, demos and sandboxes use them for records that must
 # sync; add them with `standards.email.test_domains` to treat them as test addresses.
 TEST_DOMAINS = {"test.com", "domain.com", "test.de", "noemail.com", "nomail.com", "fake.com", "none.com",
@@ -104,7 +104,7 @@ def normalize_email(value: object) -> Normalized:
 
 
 _TEST_WORDS = {"test", "testing", "tester", "qwerty", "foo", "bar", "foobar", "fake", "dummy", "sample", "example",
-               "none", "null", "abc", "nobody", "noemail", "no.email", "noone", "someone", "na", "n/a", ""}
+               "none", "null", "abc", "nobody", "noemail", "no.email", "noone", "someone", "n/a"}
 
 
 def _looks_test(base: str) -> bool:
@@ -112,7 +112,7 @@ def _looks_test(base: str) -> bool:
     word = base.rstrip("0123456789")
     if word in _TEST_WORDS:
         return True
-    return word[:3] in ("asd", "xxx", "aaa") and bool(TEST_PATTERNS.match(base))
+    return (word == "" or word[:3] in ("asd", "xxx", "aaa")) and bool(TEST_PATTERNS.match(base))
 
 
 @lru_cache(maxsize=65536)
