@@ -19,7 +19,8 @@ def html(report: dict[str, Any]) -> str:
     buckets = [("no activity", inactive["no_activity"]), ("> 30 days", inactive["30d"]), ("> 60 days", inactive["60d"]),
                ("> 90 days", inactive["90d"])]
     emails = list(report["emails"].items())
-    others = {o: rows for o, rows in report["completeness_by_object"].items() if o != "person" and rows and rows[0]["total"]}
+    others = {o: rows for o, rows in report["completeness_by_object"].items()
+              if o != "person" and rows and rows[0]["total"]}
     return template.render(r=report, buckets=buckets, peak=max([b[1] for b in buckets] + [1]), emails=emails,
                            email_peak=max([n for _, n in emails] + [1]), others=others, shown=SPELLINGS_CHARTED)
 
@@ -44,7 +45,8 @@ def text(report: dict[str, Any]) -> str:
         lines += ["", f"{field}: {len(values):,} spellings"]
         for v in values[:SPELLINGS_CHARTED]:
             where = f" ({v['country']})" if v.get("country") else ""
-            lines.append(f"  {v['count']:>8,}  {v['value']!r}{where} → {v.get('normalizes_to') or 'no match'}")
+            to = "" if v.get("no_standard") else f" → {v.get('normalizes_to') or 'no match'}"
+            lines.append(f"  {v['count']:>8,}  {v['value']!r}{where}{to}")
     i = report["inactive"]
     lines += ["", f"inactive: >30d {i['30d']:,}, >60d {i['60d']:,}, >90d {i['90d']:,}, "
                   f"never active {i['no_activity']:,}"]

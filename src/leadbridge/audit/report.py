@@ -190,8 +190,8 @@ def _spellings(df: pl.DataFrame, field: str, norm: "Normalizer", ws: "Workspace"
             entry["normalizes_to"], entry["code"] = (c.value if c.code else None), c.code
         elif standard is not None:
             entry["normalizes_to"] = standard.get(str(value).strip().casefold())
-        else:
-            entry["normalizes_to"] = value if field == "person_source" else None
+        else:  # no picklist (rule or CRM describe) to compare with: the spelling is only counted
+            entry["normalizes_to"], entry["no_standard"] = None, True
         out.append(entry)
     return out
 
