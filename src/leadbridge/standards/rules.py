@@ -166,6 +166,20 @@ class RuleSet:
                 return api
         return None
 
+    def _when_rows(self, r: CompiledRule, when_cols: dict[str, list[Any]], n: int) -> list[int]:
+        """The rows where the rule's `when` holds (memoized per distinct combination of the values it reads)."""
+        keys = list(zip(*(when_cols[f] for f in r.when_fields))) if r.when_fields else [()] * n
+        memo, hits = self._when_memo, []
+        for k in keys:
+            mk = (r.when, *k)
+            hit = memo.get(mk)
+            if hit is None:
+                if len(memo) > 200_000:
+                    memo.clear()
+                hit = memo[mk] = w.evaluate(r.when, dict(zip(r.when_fields, k)))
+            hits.append(hit)
+        return [i for i in range(n) if hits[i]]
+
     def check_many(self, records: list[dict[str, Any]], ccs: list[str | None],
                    norm: "Normalizer") -> list[list[Violation]]:
         """`check` for a batch, rule by rule over columns: each distinct value is checked once."""
@@ -180,6 +194,7 @@ class RuleSet:
             else:
                 when_cols[f] = [rec.get(f) for rec in records]
         columns: dict[str, list[Any]] = {}
+        when_rows: dict[Any, list[int]] = {}  # rules with the same condition share its evaluation
         for r in self.rules:
             rule = r.rule
             values = columns.get(rule.field)
@@ -189,18 +204,9 @@ class RuleSet:
                 continue  # nobody in the batch has the field: nothing to check
             rows = range(len(records))
             if r.when is not None:
-                keys = list(zip(*(when_cols[f] for f in r.when_fields))) if r.when_fields else [()] * len(records)
-                memo = self._when_memo
-                hits = []
-                for k in keys:
-                    mk = (id(r), *k)
-                    hit = memo.get(mk)
-                    if hit is None:
-                        if len(memo) > 200_000:
-                            memo.clear()
-                        hit = memo[mk] = w.evaluate(r.when, dict(zip(r.when_fields, k)))
-                    hits.append(hit)
-                rows = [i for i in rows if hits[i]]
+                rows = when_rows.get(r.when)
+                if rows is None:
+                    rows = when_rows[r.when] = self._when_rows(r, when_cols, len(records))
             if rule.kind == "required":
                 bad = [(i, f"{rule.field} is required") for i in rows
                        if values[i] is None or (type(values[i]) is str and not values[i].strip())]
@@ -208,6 +214,10 @@ class RuleSet:
                 n = rule.max_length
                 bad = [(i, f"{rule.field} is {len(str(values[i]))} characters (max {n})") for i in rows
                        if values[i] is not None and len(str(values[i])) > n]
+            elif rule.kind == "format" and rule.format == "email":  # the normalizer's cache has every address
+                email = norm.email
+                bad = [(i, f"invalid email: {n.reason}") for i in rows if values[i] is not None
+                       for n in (email(values[i]),) if not n.ok]
             else:  # each distinct value (and country) checked once, through the rule's memo
                 memo, miss = r._memo, _MISSING
                 if r.by_country:
@@ -216,10 +226,16 @@ class RuleSet:
                     keys = [values[i] for i in rows]
                 found = [memo.get(k, miss) for k in keys]
                 if any(p is miss for p in found):
+                    if len(memo) > 200_000:
+                        memo.clear()
                     for j, (k, p) in enumerate(zip(keys, found)):
                         if p is miss:
                             v, cc = k if r.by_country else (k, None)
-                            found[j] = None if v is None else r.problem(v, cc, norm)
+                            p = found[j] = None if v is None else r._check(v, cc, norm)
+                            try:
+                                memo[k] = p
+                            except TypeError:  # an unhashable value: checked, not remembered
+                                pass
                 bad = [(i, p) for i, p in zip(rows, found) if p]
             for i, problem in bad:
                 out[i].append(Violation(rule.name, rule.field, rule.action, rule.severity, rule.message or problem))

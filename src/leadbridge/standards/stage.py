@@ -86,21 +86,26 @@ class StandardsStage:
         work = [(item, changed) for item, changed in work if changed]
         if not work:
             return
-        _normalize_columns(work, fields, cfg, norm, rules)
+        ccs = _normalize_columns(work, fields, cfg, norm, rules)
         records = [item.record for item, _ in work]
-        ccs = [norm.country_iso(rec.get("country")) for rec in records]
         violations = rules.check_many(records, ccs, norm)
         email_memo: dict[tuple, Any] = {}
         person = obj == "person"
+        plain_email = person and not (cfg.email.not_disposable or cfg.email.disposable_domains or cfg.email.test_domains)
         for (item, changed), found in zip(work, violations):
             rec = item.record
             email = None
             if person:
-                k = (rec.get("email"), rec.get("email_flags"), rec.get("is_test"))
-                email = email_memo.get(k)
-                if email is None:
-                    email = email_memo[k] = email_outcome(rec, cfg.email, norm)
-                if full or "email" in changed:
+                address = rec.get("email")
+                if plain_email and address is not None and not norm.email(address).flags \
+                        and rec.get("email_flags") is None:
+                    email = _CLEAN  # a clean address on a record without flags: the common case, no work
+                else:
+                    k = (address, rec.get("email_flags"), rec.get("is_test"))
+                    email = email_memo.get(k)
+                    if email is None:
+                        email = email_memo[k] = email_outcome(rec, cfg.email, norm)
+                if (full or "email" in changed) and not (email is _CLEAN and item.existing is None):
                     for f, v in email.fields.items():
                         if rec.get(f) != v:
                             item.set(f, v)
@@ -131,45 +136,46 @@ def _note(reason: str) -> str:
 
 
 def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[str, str], cfg: StandardsConfig,
-                       norm: Normalizer, rules: RuleSet) -> None:
-    """Normalize field by field over the batch (each distinct value once, through the Normalizer's caches)."""
+                       norm: Normalizer, rules: RuleSet) -> list[str | None]:
+    """Normalize field by field over the batch (each distinct value once, through the Normalizer's caches);
+    returns each record's ISO country."""
     on = set(cfg.normalize)
-    country_on, state_on = "country" in on and "country" in fields, "state" in on and "state" in fields
-    e164 = cfg.phone_format == "e164" and "phone" in on
-    plain = [(f, getattr(norm, _PLAIN[k])) for f, k in fields.items() if k in _PLAIN and k in on]
-    phones = [f for f, k in fields.items() if k == "phone"] if e164 else []
-    for item, changed in work:
-        rec = item.record
-        country_changed = "country" in changed
-        value = rec.get("country")
-        if country_on and country_changed and value is not None:
-            n = norm.country(value)
-            if n.code and n.value != value:
-                item.set("country", n.value, note=_note(n.reason))
-        cc = norm.country_iso(rec.get("country"))
-        value = rec.get("state")
-        if state_on and value is not None and cc and (country_changed or "state" in changed):
-            n = norm.state(value, cc)
-            if n.code and n.value != value:
-                item.set("state", n.value, note=_note(n.reason))
-        for f in phones:
-            value = rec.get(f)
-            if value is not None and (f in changed or country_changed):
-                n = norm.phone(value, cc)
-                if n.ok and n.value != value:
-                    item.set(f, n.value, note=_note(n.reason))
-        for f, fn in plain:
-            value = rec.get(f)
-            if value is None or f not in changed:
-                continue
-            n = fn(value)
-            if n.ok and n.value is not None and n.value != value:
-                item.set(f, n.value, note=_note(n.reason))
-        if rules.picklists:
+    items = [item for item, _ in work]
+    recs = [item.record for item in items]
+    chs = [changed for _, changed in work]
+
+    def put(field: str, results: list, values: list, need_code: bool) -> None:
+        for i, n in enumerate(results):
+            if n is not None and n.value is not None and n.value != values[i] and (n.code if need_code else n.ok):
+                items[i].set(field, n.value, note=_note(n.reason))
+
+    if "country" in on and "country" in fields:
+        values = [r.get("country") for r in recs]
+        put("country", [norm.country(v) if v is not None and "country" in ch else None
+                        for v, ch in zip(values, chs)], values, True)
+    ccs = [norm.country_iso(r.get("country")) for r in recs]
+    moved = ["country" in ch for ch in chs]  # a new country re-reads the state and the phones
+    if "state" in on and "state" in fields:
+        values = [r.get("state") for r in recs]
+        put("state", [norm.state(v, cc) if v is not None and cc and (m or "state" in ch) else None
+                      for v, cc, m, ch in zip(values, ccs, moved, chs)], values, True)
+    if cfg.phone_format == "e164" and "phone" in on:
+        for f in (f for f, k in fields.items() if k == "phone"):
+            values = [r.get(f) for r in recs]
+            put(f, [norm.phone(v, cc) if v is not None and (m or f in ch) else None
+                    for v, cc, m, ch in zip(values, ccs, moved, chs)], values, False)
+    for f, kind in fields.items():
+        if kind in _PLAIN and kind in on:
+            fn = getattr(norm, _PLAIN[kind])
+            values = [r.get(f) for r in recs]
+            put(f, [fn(v) if v is not None and f in ch else None for v, ch in zip(values, chs)], values, False)
+    if rules.picklists:
+        for item, changed in work:
             for f in changed & rules.picklists.keys():
-                fix = rules.picklist_fix(f, rec.get(f))
+                fix = rules.picklist_fix(f, item.record.get(f))
                 if fix is not None:
-                    item.set(f, fix, note=f"standards: {rec.get(f)!r} → picklist value {fix!r}")
+                    item.set(f, fix, note=f"standards: {item.record.get(f)!r} → picklist value {fix!r}")
+    return ccs
 
 
 def _clean(text: str) -> str:
