@@ -145,9 +145,10 @@ def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[st
     chs = [changed for _, changed in work]
 
     def put(field: str, results: list, values: list, need_code: bool) -> None:
-        for i, n in enumerate(results):
-            if n is not None and n.value is not None and n.value != values[i] and (n.code if need_code else n.ok):
-                items[i].set(field, n.value, note=_note(n.reason))
+        for i in [i for i, n, v in zip(range(len(values)), results, values) if n is not None
+                  and n.value is not None and n.value != v and (n.code if need_code else n.ok)]:
+            n = results[i]
+            items[i].set(field, n.value, note=_note(n.reason))
 
     if "country" in on and "country" in fields:
         values = [r.get("country") for r in recs]
