@@ -22,7 +22,9 @@ def default_stages(ws: "Workspace") -> list[WriteStage]:
     from leadbridge.sourcing.stage import SourcingStage
     from leadbridge.standards.stage import StandardsStage
     check_rules(ws)
-    return [RegistrationStage(), StandardsStage(), HygieneStage(), SourcingStage(), RoutingStage()]
+    standards = StandardsStage(root=ws.root)
+    standards.prepare(ws.config.standards, ws.db.objects)  # a bad rule fails when the workspace opens, not mid-write
+    return [RegistrationStage(), standards, HygieneStage(), SourcingStage(), RoutingStage()]
 
 
 def check_rules(ws: "Workspace") -> None:

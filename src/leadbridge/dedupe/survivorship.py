@@ -12,7 +12,8 @@ from leadbridge.model.types import is_blank
 # bookkeeping columns a merge never copies between records
 NOT_MERGED = {"id", "created_at", "updated_at", "field_times", "merged_into_id",
               # recomputed by the standards stage from the surviving values
-              "data_issues", "data_invalid", "email_invalid", "email_invalid_reason"}
+              "data_issues", "data_invalid", "email_invalid", "email_invalid_reason", "email_flags",
+              "email_suggestion"}
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 

@@ -82,6 +82,10 @@ PERSON = ObjectDef(
         _f("unsubscribed", T.BOOLEAN, "Unsubscribed"),
         _f("email_invalid", T.BOOLEAN, "Email invalid"),
         _f("email_invalid_reason", T.STRING, "Email invalid reason", 255),
+        _f("email_flags", T.STRING, "Email flags", 80,
+           description="set by standards: disposable, non_ascii, role, test, typo (comma-separated)"),
+        _f("email_suggestion", T.STRING, "Email suggestion", 255,
+           description="set by standards: the address with a mistyped domain corrected (never applied)"),
         _f("registration_source_type", T.STRING, "Registration source type", 80),
         _f("registration_source_info", T.STRING, "Registration source info", 255),
         _f("original_source_type", T.STRING, "Original source type", 80),
@@ -121,6 +125,8 @@ COMPANY = ObjectDef(
         _f("postal_code", T.STRING, "Postal code", 20),
         _f("country", T.STRING, "Country", 80),
         _f("owner_id", T.REFERENCE, "Owner", references="user"),
+        _f("data_invalid", T.BOOLEAN, "Fails data standards"),
+        _f("data_issues", T.TEXT, "Data standard issues"),
     ),
 )
 

@@ -1,9 +1,13 @@
 """Country names in any language, codes and common variants → ISO 3166 alpha-2.
 
 The index holds ISO alpha-2/alpha-3/numeric codes, English official and common names,
-the name of every country in every CLDR locale (babel), and a reviewed list of variants.
-A key that two countries share in different locales is ambiguous and matches nothing:
-this normalizer never guesses.
+the name of every country in every CLDR locale (babel), and a reviewed alias file
+(`data/country_aliases.yaml`: variants, codes a CRM has that ISO lacks such as XK,
+ambiguous names, placeholders). A key that two countries share is ambiguous and matches
+nothing: this normalizer never guesses. Lookup order: the key as typed, then a few
+general rewrites of it (a leading "the", "Netherlands, The", "St" → "Saint", "Rep." →
+"Republic", "S." → "South", "Republic of X", a trailing 国, the Thai ประเทศ prefix),
+each accepted only when it names exactly one country.
 """
 
 from __future__ import annotations
@@ -11,42 +15,23 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import pycountry
+import yaml
 from babel import Locale, localedata
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from leadbridge.standards.result import Normalized
 
-# Reviewed variants people type into forms (keys are normalized with `key`).
-VARIANTS = {
-    "usa": "US", "u s a": "US", "u s": "US", "us of a": "US", "america": "US", "united states of america": "US",
-    "the united states": "US", "united states america": "US", "estados unidos de america": "US",
-    "uk": "GB", "u k": "GB", "great britain": "GB", "britain": "GB", "england": "GB", "scotland": "GB",
-    "wales": "GB", "northern ireland": "GB", "united kingdom of great britain and northern ireland": "GB",
-    "holland": "NL", "the netherlands": "NL", "south korea": "KR", "korea south": "KR", "republic of korea": "KR",
-    "korea republic of": "KR", "north korea": "KP", "turkey": "TR", "turkiye": "TR", "viet nam": "VN",
-    "vietnam": "VN", "ivory coast": "CI", "cote d ivoire": "CI", "czech republic": "CZ", "czechia": "CZ",
-    "russia": "RU", "russian federation": "RU", "prc": "CN", "p r c": "CN", "p r china": "CN", "mainland china": "CN",
-    "peoples republic of china": "CN", "people s republic of china": "CN", "roc": "TW", "hong kong sar": "HK",
-    "macau": "MO", "uae": "AE", "u a e": "AE", "emirates": "AE", "ksa": "SA", "burma": "MM", "swaziland": "SZ",
-    "macedonia": "MK", "persia": "IR", "iran": "IR", "syria": "SY", "laos": "LA", "moldova": "MD",
-    "bolivia": "BO", "venezuela": "VE", "tanzania": "TZ", "vatican": "VA", "vatican city": "VA",
-    "brunei": "BN", "cape verde": "CV", "east timor": "TL", "palestine": "PS", "deutschland": "DE",
-    "brd": "DE", "frg": "DE", "ger": "DE", "espana": "ES", "brasil": "BR", "nippon": "JP", "nihon": "JP",
-    "schweiz": "CH", "suisse": "CH", "svizzera": "CH", "osterreich": "AT", "oesterreich": "AT",
-    "belgique": "BE", "belgie": "BE", "sverige": "SE", "norge": "NO", "danmark": "DK", "suomi": "FI",
-    "polska": "PL", "italia": "IT", "mexique": "MX", "aus": "AU", "oz": "AU", "nz": "NZ", "aotearoa": "NZ",
-    "zhongguo": "CN", "bharat": "IN", "hindustan": "IN", "rsa": "ZA", "republique francaise": "FR",
-    "bundesrepublik deutschland": "DE", "reino unido": "GB", "royaume uni": "GB", "ee uu": "US", "eeuu": "US",
-}
-# Names that mean different places depending on context: never resolved without it.
-AMBIGUOUS = {"georgia", "congo", "korea", "guinea", "sudan", "virgin islands", "samoa", "dominica", "ireland north",
-             "macedonia north", "niger", "micronesia", "st martin", "saint martin", "sa"}
-JUNK = {"n a", "na", "none", "null", "nil", "unknown", "not specified", "other", "test", "xx", "x", "asdf",
-        "europe", "asia", "africa", "emea", "apac", "latam", "north america", "south america", "international",
-        "worldwide", "global", "earth", "eu", "-", ""}
-
-_PUNCT = re.compile(r"[\s.,'’`´\"()\[\]/_\-–—:;&]+")
+_PUNCT = re.compile(r"[\s.,'’`´\"()\[\]/_\-–—:;&·・]+")
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "rep": "republic", "dem": "democratic", "fed": "federal",
+                  "is": "islands", "isl": "islands", "isls": "islands", "utd": "united"}
+_FIRST_WORD = {"s": "south", "n": "north", "w": "west", "e": "east"}
+_PARTS = re.compile(r"[(),]| [-/–] ")  # 'Monaco (MC)', 'Berlin, Germany', 'DE - Germany', 'Belgique / België'
+_OFFICIAL = re.compile(r"^(?:the )?(?:republic|kingdom|state|commonwealth|principality|grand duchy|sultanate|"
+                       r"emirate|federation|union) of (?:the )?|^(?:republica|republique|repubblica|republik) ")
 
 
 def key(text: str) -> str:
@@ -58,14 +43,25 @@ def key(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def aliases() -> dict:
+    """The reviewed alias file."""
+    text = resources.files("leadbridge.standards").joinpath("data/country_aliases.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+@lru_cache(maxsize=1)
+def known_codes() -> frozenset[str]:
+    """Every alpha-2 code this normalizer can return (ISO plus the alias file's extra countries)."""
+    return frozenset({c.alpha_2 for c in pycountry.countries} | set(aliases().get("extra_countries", {})))
+
+
+@lru_cache(maxsize=1)
 def _index() -> dict[str, str | None]:
     """key → alpha-2 (None where two countries claim the key)."""
     idx: dict[str, str | None] = {}
 
     def add(name: str | None, code: str) -> None:
-        if not name:
-            return
-        k = key(name)
+        k = key(name) if name else ""
         if not k:
             return
         if k in idx and idx[k] != code:
@@ -73,7 +69,7 @@ def _index() -> dict[str, str | None]:
         else:
             idx[k] = code
 
-    territories = {c.alpha_2 for c in pycountry.countries}
+    territories = known_codes()
     for loc in localedata.locale_identifiers():
         try:
             names = Locale.parse(loc).territories
@@ -85,18 +81,81 @@ def _index() -> dict[str, str | None]:
     for c in pycountry.countries:
         for name in (c.name, getattr(c, "official_name", None), getattr(c, "common_name", None)):
             add(name, c.alpha_2)
-    strong = {}
+            if name and ("," in name or "(" in name):  # "Bolivia, Plurinational State of", "Holy See (Vatican…)"
+                add(re.split(r"[,(]", name)[0], c.alpha_2)
+                if "(" in name:
+                    add(name.split("(", 1)[1].rstrip(")"), c.alpha_2)
+    data = aliases()
+    strong: dict[str, str] = {}
     for c in pycountry.countries:  # codes win over any name collision
         strong[key(c.alpha_2)] = c.alpha_2
         strong[key(c.alpha_3)] = c.alpha_2
         strong[c.numeric] = c.alpha_2
         strong[str(int(c.numeric))] = c.alpha_2
-    for variant, code in VARIANTS.items():
-        strong[key(variant)] = code
+    for code, names in (data.get("extra_countries") or {}).items():
+        strong[key(code)] = code
+        for name in names:
+            strong[key(name)] = code
+    for code, names in (data.get("variants") or {}).items():
+        for name in names:
+            strong[key(name)] = code
     idx.update(strong)
-    for word in AMBIGUOUS:
+    for word in data.get("ambiguous") or []:
         idx[key(word)] = None
     return idx
+
+
+@lru_cache(maxsize=1)
+def _not_countries() -> frozenset[str]:
+    return frozenset(key(w) for w in aliases().get("not_countries") or []) | {"", "-"}
+
+
+def _collapse_letters(words: list[str]) -> list[str]:
+    """Runs of single letters as one word: 'u s a' → 'usa', 'hong kong s a r' → 'hong kong sar'."""
+    out: list[str] = []
+    run = ""
+    for w in words + [""]:
+        if len(w) == 1 and w.isalpha():
+            run += w
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        if w:
+            out.append(w)
+    return out
+
+
+def _rewrites(text: str, k: str) -> list[str]:
+    """General rewrites of a key that people's spellings need (each must still name one country)."""
+    out = []
+    words = k.split()
+    collapsed = _collapse_letters(words)
+    if collapsed != words:
+        out.append(" ".join(collapsed))
+    if words and words[0] == "the":
+        out.append(" ".join(words[1:]))
+    if words and words[-1] == "the":
+        out.append(" ".join(words[:-1]))
+    if "," in text:  # "Netherlands, The", "Korea, Republic of"
+        head, _, tail = text.rpartition(",")
+        out.append(key(f"{tail} {head}"))
+    expanded = [_ABBREVIATIONS.get(w, w) for w in words]
+    if expanded and expanded[0] in _FIRST_WORD and len(expanded) > 1:
+        expanded[0] = _FIRST_WORD[expanded[0]]
+    if expanded != words:
+        out.append(" ".join(expanded))
+    for form in list(out) + [k]:
+        stripped = _OFFICIAL.sub("", form)
+        if stripped != form and stripped:
+            out.append(stripped)
+    if "fed" in words:  # "Russian Fed." is a federation; "Fed. Rep." a federal republic (both tried)
+        out.append(" ".join("federation" if w == "fed" else w for w in words))
+    if k.endswith("国") and len(k) > 2:
+        out.append(k[:-1])
+    if k.startswith("ประเทศ") and len(k) > 6:
+        out.append(k[6:].strip())
+    return [o for o in out if o and o != k]
 
 
 def normalize_country(value: object) -> Normalized:
@@ -105,20 +164,77 @@ def normalize_country(value: object) -> Normalized:
         return Normalized(None, ok=True, reason="empty")
     text = str(value)
     k = key(text)
-    if k in JUNK:
+    if k in _not_countries():
         return Normalized(None, ok=False, flags=("no_match",), reason=f"{text!r} is not a country")
     idx = _index()
     if k in idx:
-        code = idx[k]
-        if code is None:
-            return Normalized(None, ok=False, flags=("ambiguous",),
-                              reason=f"{text!r} names more than one place; give the ISO code")
-        return Normalized(code, code, reason=f"{text!r} → {code}")
-    return Normalized(None, ok=False, flags=("no_match",), reason=f"{text!r} is not a country name or code we know")
+        return _found(text, idx[k])
+    hits = {idx[r] for r in _rewrites(text, k) if r in idx}
+    if not hits and _PARTS.search(text):
+        hits = _parts(text)
+    if len(hits) == 1:
+        return _found(text, hits.pop())
+    if len(hits) > 1:
+        return _found(text, None)
+    suggestion = suggest_country(k)
+    return Normalized(None, ok=False, flags=("no_match",), suggestion=suggestion,
+                      reason=f"{text!r} is not a country name or code we know"
+                             + (f" (did you mean {suggestion}?)" if suggestion else ""))
+
+
+def _parts(text: str) -> set[str | None]:
+    """'Monaco (MC)', 'Scotland, UK', 'DE - Germany': the parts that name countries, or the parts joined.
+
+    An answer only when the named parts agree; a part naming another country makes it ambiguous;
+    a city or region in a part (Berlin, Germany) names nothing and is passed over.
+    """
+    idx = _index()
+    pieces = [key(p) for p in _PARTS.split(text) if key(p)]
+    joined = " ".join(pieces)
+    if joined in idx:
+        return {idx[joined]}
+    found: set[str | None] = set()
+    for p in pieces:
+        if p in _not_countries():
+            continue
+        hit = idx.get(p)
+        if hit is None and p not in idx:
+            hits = {idx[r] for r in _rewrites(p, p) if r in idx}
+            hit = hits.pop() if len(hits) == 1 else None
+        if hit is not None or p in idx:
+            found.add(hit)
+    return found if None not in found else {None} if found else set()
+
+
+def _found(text: str, code: str | None) -> Normalized:
+    if code is None:
+        return Normalized(None, ok=False, flags=("ambiguous",),
+                          reason=f"{text!r} names more than one place; give the ISO code")
+    return Normalized(code, code, reason=f"{text!r} → {code}")
+
+
+@lru_cache(maxsize=1)
+def _english_names() -> dict[str, str]:
+    names = {key(c.name): c.alpha_2 for c in pycountry.countries}
+    names.update({key(getattr(c, "common_name")): c.alpha_2 for c in pycountry.countries
+                  if getattr(c, "common_name", None)})
+    return names
+
+
+def suggest_country(k: str) -> str | None:
+    """A country one keystroke away from a long English name ('Untied States' → US), for review only."""
+    if len(k) < 7:
+        return None
+    names = _english_names()
+    hits = process.extract(k, list(names), scorer=DamerauLevenshtein.distance, limit=2)
+    if hits and hits[0][1] == 1 and (len(hits) < 2 or hits[1][1] > 2):
+        return names[hits[0][0]]
+    return None
 
 
 def country_label(code: str) -> str:
-    """The CRM picklist label of a country code (Salesforce's default labels)."""
+    """The English label of a country code (Salesforce's default labels) when no CRM describe is cached."""
     from leadbridge.sandbox.picklists import LABELS
     c = pycountry.countries.get(alpha_2=code)
-    return LABELS.get(code, c.name if c else code)
+    extra = aliases().get("extra_countries", {}).get(code)
+    return LABELS.get(code, c.name if c else (extra[0] if extra else code))

@@ -1,4 +1,11 @@
-"""Email addresses: trimmed, domain lower-cased, syntax checked (no DNS), with flags and a typo suggestion."""
+"""Email addresses: trimmed, domain lower-cased, syntax checked (no DNS), with flags and a typo suggestion.
+
+Flags: `invalid` (syntax), `disposable` (the maintained disposable-email-domains list plus
+`data/disposable_domains.txt`), `role` (info@, sales@, ventas@…; the local part without its
++tag), `test` (test@, asdf@, example.com…), `typo` (a common domain one or two keystrokes
+away; suggested, never applied) and `non_ascii` (Unicode local part or domain: Salesforce
+refuses them with INVALID_EMAIL_ADDRESS).
+"""
 
 from __future__ import annotations
 
@@ -12,13 +19,12 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from leadbridge.standards.result import Normalized
 
-ROLE_ACCOUNTS = {"info", "sales", "support", "admin", "contact", "hello", "office", "marketing", "team", "help",
-                 "billing", "noreply", "no-reply", "webmaster", "postmaster", "hr", "jobs", "careers", "enquiries",
-                 "inquiries", "service", "mail", "press", "media", "abuse", "privacy", "security", "accounts"}
-TEST_PATTERNS = re.compile(r"^(test|testing|asdf+|qwerty|foo|bar|fake|dummy|sample|example|none|null|xxx+|aaa+|abc|"
-                           r"123+|nobody|noemail|no\.?email)\d*$", re.I)
-TEST_DOMAINS = {"example.com", "example.org", "example.net", "test.com", "email.com", "domain.com",
-                "localhost", "invalid"}
+TEST_PATTERNS = re.compile(r"^(test|testing|tester|asdf+|qwerty|foo|bar|foobar|fake|dummy|sample|example|none|null|"
+                           r"xxx+|aaa+|abc|123+|nobody|noemail|no\.?email|noone|someone|n/a)\d*$", re.I)
+# example.com/.org/.net (RFC 2606) are left out: docs, demos and sandboxes use them for records that must
+# sync; add them with `standards.email.test_domains` to treat them as test addresses.
+TEST_DOMAINS = {"test.com", "domain.com", "test.de", "noemail.com", "nomail.com", "fake.com", "none.com",
+                "fakeemail.com", "asdf.com", "test.test"}
 COMMON_DOMAINS = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "icloud.com", "aol.com", "live.com",
                   "msn.com", "qq.com", "163.com", "126.com", "sina.com", "yahoo.co.jp", "gmx.de", "web.de",
                   "yandex.ru", "mail.ru", "protonmail.com", "me.com", "googlemail.com", "comcast.net", "orange.fr"]
@@ -26,10 +32,23 @@ COMMON_DOMAINS = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "iclou
 
 @lru_cache(maxsize=1)
 def disposable_domains() -> frozenset[str]:
+    """The disposable-email-domains blocklist (about 10,000 domains) and leadbridge's additions."""
+    from disposable_email_domains import blocklist
     text = resources.files("leadbridge.standards").joinpath("data/disposable_domains.txt").read_text()
-    return frozenset(l.strip().lower() for l in text.splitlines() if l.strip() and not l.startswith("#"))
+    extra = {line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    return frozenset(blocklist) | frozenset(extra)
 
 
+@lru_cache(maxsize=1)
+def role_accounts() -> frozenset[str]:
+    text = resources.files("leadbridge.standards").joinpath("data/role_accounts.txt").read_text()
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+ROLE_ACCOUNTS = role_accounts()
+
+
+@lru_cache(maxsize=65536)
 def suggest_domain(domain: str) -> str | None:
     """A common domain one or two keystrokes away (gmial.com → gmail.com), or None."""
     if domain in COMMON_DOMAINS:
@@ -54,24 +73,58 @@ def _split(text: str) -> tuple[str, str]:
 
 
 def normalize_email(value: object) -> Normalized:
-    """Trim, lower-case the domain, check syntax (no DNS); flags: invalid, disposable, role, test; typo suggestion."""
-    if value is None or not str(value).strip():
+    """Trim, lower-case the domain, check syntax (no DNS); flags and a typo suggestion (see the module doc)."""
+    if value is None:
         return Normalized(None, reason="empty")
-    text = str(value).strip().strip("<>").strip()
+    text = str(value).strip()
+    if text[:1] == "<" or text[-1:] == ">":
+        text = text.strip("<>").strip()
+    if not text:
+        return Normalized(None, reason="empty")
     try:
         local, domain = _split(text)
     except EmailNotValidError as exc:
         return Normalized(text, ok=False, flags=("invalid",), reason=str(exc))
     normalized = f"{local}@{domain}"
-    flags = []
-    if domain in disposable_domains():
-        flags.append("disposable")
-    if local.lower() in ROLE_ACCOUNTS:
+    domain_flags, suggestion = _domain_info(domain)
+    base = local.lower()
+    if "+" in base:
+        base = base.split("+", 1)[0]
+    flags = list(domain_flags)
+    if base in role_accounts():
         flags.append("role")
-    if TEST_PATTERNS.match(local) or domain in TEST_DOMAINS:
+    if "test" not in domain_flags and _looks_test(base):
         flags.append("test")
-    suggestion = suggest_domain(domain)
     if suggestion:
         flags.append("typo")
-    return Normalized(normalized, ok=True, flags=tuple(flags), reason="valid syntax",
-                      suggestion=f"{local}@{suggestion}" if suggestion else None)
+    if not normalized.isascii():
+        flags.append("non_ascii")
+    return Normalized(normalized, None, True, tuple(flags), "valid syntax",
+                      f"{local}@{suggestion}" if suggestion else None)
+
+
+_TEST_WORDS = {"test", "testing", "tester", "qwerty", "foo", "bar", "foobar", "fake", "dummy", "sample", "example",
+               "none", "null", "abc", "nobody", "noemail", "no.email", "noone", "someone", "n/a"}
+
+
+def _looks_test(base: str) -> bool:
+    """TEST_PATTERNS without a regex for the common case (the local part, lower-cased, without +tag)."""
+    word = base.rstrip("0123456789")
+    if word in _TEST_WORDS:
+        return True
+    return (word == "" or word[:3] in ("asd", "xxx", "aaa")) and bool(TEST_PATTERNS.match(base))
+
+
+@lru_cache(maxsize=65536)
+def _domain_info(domain: str) -> tuple[tuple[str, ...], str | None]:
+    """(flags of the domain, a common domain it looks mistyped for)."""
+    flags = (("disposable",) if domain in disposable_domains() else ()) + (("test",) if domain in TEST_DOMAINS else ())
+    return flags, suggest_domain(domain)
+
+
+def is_role(local: str) -> bool:
+    return local.split("+", 1)[0].lower() in role_accounts()
+
+
+def is_test(local: str, domain: str) -> bool:
+    return _looks_test(local.split("+", 1)[0].lower()) or domain in TEST_DOMAINS

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Normalized:
-    """value: what to store (None: nothing usable); code: ISO code where relevant; flags: what is wrong."""
+class Normalized(NamedTuple):
+    """value: what to store (None: nothing usable); code: ISO code where relevant; flags: what is wrong.
+
+    A named tuple, not a dataclass: normalizers build one per distinct value, millions in a batch job.
+    """
 
     value: str | None
     code: str | None = None
