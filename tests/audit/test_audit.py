@@ -86,7 +86,7 @@ def test_audit_numbers_come_from_the_data(messy: Workspace):
 
 def test_crm_checks_use_the_cached_describe(messy: Workspace):
     schema = Schema(SandboxConfig())
-    describe_cache.save(messy.root, "Lead", schema.describe("Lead"))
+    describe_cache.save(messy.root, "Lead", schema.describe("Lead", "59.0"))
     messy.config.standards.enabled = False
     messy.write([Change({"email": "d@delta.io", "last_name": "D", "company": "Delta", "country": "United States",
                          "state": "Calif.", "lead_status": "Open - Not Contacted"}),

@@ -98,7 +98,7 @@ def test_conditions_read_the_crms_codes(workspace: Workspace):
 
 def test_sandbox_describe_renders_salesforce_codes(workspace: Workspace):
     """The sandbox's describe (no validFor): states matched within Salesforce's default state countries."""
-    describe_cache.save(workspace.root, "Lead", Schema(SandboxConfig()).describe("Lead"))
+    describe_cache.save(workspace.root, "Lead", Schema(SandboxConfig()).describe("Lead", "59.0"))
     workspace.install_default_stages()
     pid = workspace.write([Change({"email": "a@x.com", "country": "PRC", "state": "广东省"})],
                           SourceKind.FORM).items[0].id
