@@ -57,7 +57,7 @@ class HygieneStage:
                     continue
                 self._act(rule, item, ctx, touched, raised, later)
             if touched & WATCHED:
-                StandardsStage()([item], ctx)  # what rules set is normalized and checked like input
+                _standards(ctx)([item], ctx)  # what rules set is normalized and checked like input
             if raised or flags.has_flags(item):
                 flags.settle(item, rules, raised, ctx.config.standards, ctx.now)
         if later:
@@ -73,7 +73,8 @@ class HygieneStage:
                         item.set(name, value, note=note)
                         touched.add(name)
             elif kind == "normalize":
-                n = normalize_record(item.record, {arg}, ctx.config.standards).get(arg)
+                norm, _ = _standards(ctx).prepare(ctx.config.standards, ctx.db.objects)
+                n = normalize_record(item.record, {arg}, ctx.config.standards, norm).get(arg)
                 if n is not None and n.value is not None and n.value != item.record.get(arg):
                     item.set(arg, n.value, note=f"{note}: {n.reason}")
             elif kind == "flag":
@@ -95,6 +96,14 @@ class HygieneStage:
         later: follow_up.FollowUps | None = ctx.scratch.pop(self.name, None)
         if later:
             follow_up.run(later, items, ctx)
+
+
+def _standards(ctx: WriteContext) -> StandardsStage:
+    """The workspace's standards stage (its normalizer knows the CRM's picklists), or a bare one."""
+    stage = ctx.stage(StandardsStage.name)
+    if stage is None:
+        stage = ctx.scratch.setdefault("hygiene:standards", StandardsStage())
+    return stage
 
 
 def _deriver(ctx: WriteContext) -> SourceDeriver:

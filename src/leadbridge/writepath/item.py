@@ -87,6 +87,10 @@ class WriteContext:
     scratch: dict[str, Any] = field(default_factory=dict)
     batch_id: int | None = None  # the batch's id, known from `persisted` on
 
+    def stage(self, name: str) -> Any:
+        """The write path's stage called `name` (None if it has none): for a stage that reuses another's work."""
+        return next((s for s in getattr(self.writer, "stages", ()) if getattr(s, "name", None) == name), None)
+
     def write(self, changes: "list[Change]", obj: str, source: Source | None = None) -> Any:
         """Write changes to another object through the one write path, in this batch's transaction.
 
