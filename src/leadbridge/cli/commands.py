@@ -20,6 +20,7 @@ GROUPS = [
     ("routing", "route"),
     ("sourcing", "source"),
     ("demo", None),
+    ("web", None),
 ]
 OPTIONAL_GROUPS = [
     ("standards", "standards"),

@@ -30,11 +30,17 @@ def group_errors(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
             for k, v in sorted(groups.items(), key=lambda kv: -len(kv[1]))]
 
 
+ERROR_COLUMNS = ["record_id", "crm_object", "crm_id", "error_class", "code", "fields", "message", "fix", "first_at",
+                 "last_at", "count"]
+
+
+def errors_csv(rows: list[dict[str, Any]], writer) -> None:
+    """Write the errors through a csv writer: a header, then one escaped row per error."""
+    writer.writerow(ERROR_COLUMNS)
+    for r in rows:
+        writer.writerow([escape_cell(str(r.get(c))) if r.get(c) is not None else "" for c in ERROR_COLUMNS])
+
+
 def export_errors(rows: list[dict[str, Any]], path: Path) -> None:
-    cols = ["record_id", "crm_object", "crm_id", "error_class", "code", "fields", "message", "fix", "first_at",
-            "last_at", "count"]
     with Path(path).open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(cols)
-        for r in rows:
-            w.writerow([escape_cell(str(r.get(c))) if r.get(c) is not None else "" for c in cols])
+        errors_csv(rows, csv.writer(fh))
