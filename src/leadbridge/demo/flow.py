@@ -81,6 +81,7 @@ def run_demo(console: Console, *, directory: Path | None = None, people: int = 3
     _dedupe(console, ws)
     _routing(console, ws)
     _sync(console, ws, root)
+    _audit_and_dashboard(console, ws, root)
     return ws
 
 
@@ -188,6 +189,26 @@ def _sync(console: Console, ws: Workspace, root: Path) -> None:
         status = sync_status(ws)
         console.print(f"sync status: {status['status']}, backlog {status['backlog']}, open errors {status['open_errors']}, "
                       f"API calls today {status['api_calls_today']}")
+
+
+def _audit_and_dashboard(console: Console, ws: Workspace, root: Path) -> None:
+    """Step 7: the audit as an HTML report, and the dashboard answering over HTTP."""
+    import httpx
+
+    from leadbridge.audit.render import html
+    from leadbridge.audit.report import run_audit
+    from leadbridge.web.server import WebServer
+    console.rule("7. the audit report and the dashboard")
+    report = run_audit(ws)
+    (root / "audit.html").write_text(html(report), encoding="utf-8")
+    crm = report["would_fail_in_crm"]
+    console.print(f"data health {report['health_score']}/100; {crm['records']} records would fail in the CRM; "
+                  f"report: {root / 'audit.html'} (one file, opens offline)")
+    with WebServer(ws) as srv:
+        status = httpx.get(f"{srv.url}/api/sync/status", timeout=30).json()
+        page = httpx.get(f"{srv.url}/?refresh=0", timeout=30)
+    console.print(f"dashboard answered: status {status['status']}, backlog {status['backlog']} "
+                  f"(page {len(page.text):,} bytes); open it yourself with  leadbridge web -w {root}")
 
 
 def _show_errors(console: Console, ws: Workspace) -> None:
