@@ -77,3 +77,14 @@ def test_sync_errors_resync_and_status_over_the_api(synced_web):
         run_cycle(ws, connector)
         assert client.get("/api/sync/errors").json() == [] and sync_state.open_errors(ws.db) == []
         assert client.get("/api/sync/status").json()["open_errors"] == 0
+
+
+def test_reports_and_audit_endpoints(web):
+    ws, client = web
+    add_people(ws, 4)
+    r = client.get("/api/reports").json()
+    assert r["sources"]["people"] == 4 and r["campaigns"]["campaigns"] == [] and r["sync_errors"] == []
+    assert client.get("/api/reports", params={"by": "shoe_size"}).status_code == 400
+    page = client.get("/reports")
+    assert page.status_code == 200 and "Campaign influence" in page.text
+    assert client.get("/api/audit").json()["people"] == 4

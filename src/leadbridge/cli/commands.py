@@ -21,6 +21,7 @@ GROUPS = [
     ("sourcing", "source"),
     ("demo", None),
     ("web", None),
+    ("reports", "report"),
 ]
 OPTIONAL_GROUPS = [
     ("standards", "standards"),

@@ -239,3 +239,13 @@ def bitmask(conditions: list[sa.ColumnElement[bool]]) -> sa.ColumnElement[int]:
     if not conditions:
         return sa.literal(0)
     return sum((sa.case((cond, 1 << i), else_=0) for i, cond in enumerate(conditions)), sa.literal(0))
+
+
+def link_frame(db: Database, obj: str):
+    """Active CRM links of an object's records as a Polars DataFrame (record_id, crm_object)."""
+    import polars as pl
+    t = db.table("crm_link")
+    stmt = sa.select(t.c.record_id, t.c.crm_object).where(t.c.object == obj, t.c.active.is_(True))
+    with db.engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    return pl.DataFrame(rows, schema={"record_id": pl.Int64, "crm_object": pl.String}, orient="row")

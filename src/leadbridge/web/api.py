@@ -111,3 +111,11 @@ def audit(request: Request) -> dict[str, Any]:
     """The data audit, computed from the stored data now."""
     from leadbridge.audit.report import run_audit
     return run_audit(ws_of(request))
+
+
+@router.get("/reports")
+def reports(request: Request, by: str = Query("person_source", description="person_source or lead_source")
+            ) -> dict[str, Any]:
+    """Sources with conversion and first-touch revenue, campaign influence and ROI, sync errors per code."""
+    from leadbridge.reports.build import all_reports
+    return all_reports(ws_of(request), by)

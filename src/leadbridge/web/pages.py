@@ -102,3 +102,12 @@ def audit(request: Request) -> str:
     from leadbridge.audit.render import html
     from leadbridge.audit.report import run_audit
     return html(run_audit(ws_of(request)))
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports(request: Request, by: str = Query("person_source", pattern="^(person_source|lead_source)$")) -> str:
+    """The closed-loop report (sources, campaigns, sync errors) as its own page."""
+    from leadbridge.reports.build import all_reports
+    from leadbridge.reports.render import html
+    r = all_reports(ws_of(request), by)
+    return html(r["sources"], r["campaigns"], r["sync_errors"])
