@@ -12,11 +12,17 @@ each accepted only when it names exactly one country.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import os
 import re
 import unicodedata
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
+import orjson
+import platformdirs
 import pycountry
 import yaml
 from babel import Locale, localedata
@@ -68,7 +74,39 @@ def known_codes() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _index() -> dict[str, str | None]:
-    """key → alpha-2 (None where two countries claim the key)."""
+    """key → alpha-2 (None where two countries claim the key), from the disk cache when it is current.
+
+    Building reads every CLDR locale (seconds); every command needs it, so it is built once per
+    version of babel, pycountry, the alias file and this builder, and kept in the user's cache folder
+    (`$LEADBRIDGE_CACHE_DIR`, default the platform's cache dir). An unwritable folder only costs time.
+    """
+    path = _cache_path()
+    try:
+        return orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError):
+        pass
+    idx = _build_index()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps(idx))
+        os.replace(tmp, path)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        pass
+    return idx
+
+
+def _cache_path() -> Path:
+    from importlib.metadata import version
+    import babel
+    parts = [babel.__version__, version("pycountry"), inspect.getsource(_build_index),
+             resources.files("leadbridge.standards").joinpath("data/country_aliases.yaml").read_text("utf-8")]
+    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:16]
+    root = os.environ.get("LEADBRIDGE_CACHE_DIR") or platformdirs.user_cache_dir("leadbridge")
+    return Path(root) / f"country-index-{digest}.json"
+
+
+def _build_index() -> dict[str, str | None]:
     idx: dict[str, str | None] = {}
 
     def add(name: str | None, code: str) -> None:
