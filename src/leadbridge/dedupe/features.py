@@ -7,7 +7,10 @@ from importlib import resources
 
 import polars as pl
 
+import phonenumbers
+
 from leadbridge.dedupe.config import BlockingRule, Comparison
+from leadbridge.standards.email import role_accounts
 from leadbridge.standards.names import company_key
 
 _FREE_MAIL_DOTS = ("gmail.com", "googlemail.com")
@@ -42,6 +45,26 @@ def _email(col: pl.Expr) -> pl.Expr:
     return pl.when(local.is_not_null() & domain.is_not_null()).then(local + "@" + domain).otherwise(text)
 
 
+def _e164(col: pl.Expr, region: str) -> pl.Expr:
+    """E.164 digits (country code first): `+` or `00` numbers as written, national ones with `region`'s code
+    (its trunk 0 dropped). `(415) 555-0101`, `+1 415 555 0101` and `001-415-555-0101` are one number."""
+    text = col.cast(pl.Utf8).str.strip_chars()
+    text = text.str.replace(r"(?i)\s*(ext\.?|x|#)\s*\d+$", "")  # an extension is not part of the number
+    digits = text.str.replace_all(r"\D", "")
+    code = str(phonenumbers.country_code_for_region(region.upper()) or "")
+    national = digits.str.replace(r"^0", "")
+    e164 = (pl.when(text.str.starts_with("+")).then(digits)
+            .when(digits.str.starts_with("00")).then(digits.str.slice(2))
+            .when((pl.lit(code) == "1") & digits.str.starts_with("1") & (digits.str.len_chars() == 11)).then(digits)
+            .otherwise(pl.lit(code) + national))
+    return pl.when(digits.str.len_chars() >= 6).then(e164).otherwise(None)
+
+
+def is_role_address(email: pl.Expr) -> pl.Expr:
+    """A shared mailbox (info@, sales@…): the same address does not make two people one."""
+    return email.str.extract(r"^([^@]+)@", 1).is_in(sorted(role_accounts())).fill_null(False)
+
+
 def _name(col: pl.Expr) -> pl.Expr:
     text = _plain(col).str.replace_all(r"[^\p{L}\p{N}]", "")
     return pl.when(text.str.len_chars() > 0).then(text).otherwise(None)
@@ -59,7 +82,8 @@ def _acronym(key: pl.Expr) -> pl.Expr:
     return pl.when(words.list.len() >= 2).then(acr).otherwise(None)
 
 
-def prepare(frame: pl.DataFrame, comparisons: list[Comparison], blocking: list[BlockingRule]) -> pl.DataFrame:
+def prepare(frame: pl.DataFrame, comparisons: list[Comparison], blocking: list[BlockingRule],
+            phone_region: str = "US") -> pl.DataFrame:
     """`id` plus, per compared field, its normalized value (and helper columns), plus each blocking key."""
     cols: list[pl.Expr | pl.Series] = [pl.col("id")]
     for c in comparisons:
@@ -72,8 +96,7 @@ def prepare(frame: pl.DataFrame, comparisons: list[Comparison], blocking: list[B
             raw = frame[c.field] if c.field in frame.columns else pl.Series([None] * frame.height, dtype=pl.Utf8)
             cols.append(_company_keys(raw.cast(pl.Utf8)).alias(c.field))
         elif c.kind == "phone":
-            digits = src.cast(pl.Utf8).str.replace_all(r"\D", "")
-            cols.append(pl.when(digits.str.len_chars() >= 6).then(digits).otherwise(None).alias(c.field))
+            cols.append(_e164(src, phone_region).alias(c.field))
         elif c.kind == "code":
             cols.append(_plain(src).str.replace_all(r"\s", "").alias(c.field))
         elif c.kind == "text":
@@ -90,7 +113,9 @@ def prepare(frame: pl.DataFrame, comparisons: list[Comparison], blocking: list[B
         elif c.kind == "company":
             extra.append(_acronym(col).alias(f"{c.field}:acronym"))
         elif c.kind == "email":
-            extra.append(col.str.extract(r"^([^@]+)@", 1).alias(f"{c.field}:local"))
+            role = is_role_address(col)
+            extra.append(pl.when(role).then(None).otherwise(col.str.extract(r"^([^@]+)@", 1)).alias(f"{c.field}:local"))
+            extra.append(role.alias(f"{c.field}:role"))
         elif c.kind == "phone":
             extra.append(col.str.slice(-7).alias(f"{c.field}:last7"))
     out = out.with_columns(extra) if extra else out
