@@ -58,6 +58,8 @@ def default_blocking() -> list[BlockingRule]:
         BlockingRule(name="name + email local part", keys=["email:local"]),
         BlockingRule(name="full name + city", keys=["first_name:canon", "last_name", "city"]),
         BlockingRule(name="name + city", keys=["first_name:2", "last_name:2", "city"]),
+        BlockingRule(name="last name + city", keys=["last_name", "city"]),
+        BlockingRule(name="first initial + company", keys=["first_name:1", "company:key"]),
         BlockingRule(name="company + city", keys=["company:key", "city"]),
     ]
 
@@ -71,7 +73,8 @@ class DedupeConfig(_M):
     conflicts: list[str] = Field(
         default_factory=lambda: ["first_name", "company"],
         description="compared fields whose clear disagreement (both filled, level `different`) keeps a pair "
-                    "out of auto-merge: it goes to review instead (relatives share a phone, namesakes a city)")
+                    "out of auto-merge: it goes to review instead (relatives share a phone, namesakes a city), unless "
+                    "an email agrees (same address or local part; role addresses such as info@ do not count)")
     phone_region: str = Field("US", min_length=2, max_length=2,
                               description="country (ISO code) of phone numbers written without +country code")
     max_block_size: int = Field(1000, ge=2, description="blocks larger than this are skipped (and counted)")

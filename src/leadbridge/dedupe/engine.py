@@ -37,11 +37,15 @@ class Matches:
 
 
 def _conflicts(cfg: DedupeConfig, levels: np.ndarray) -> np.ndarray:
-    """Per pair, the first field of `cfg.conflicts` at level 0 (`different`) with both values present."""
+    """Per pair, the first field of `cfg.conflicts` at level 0 (`different`) with both values present;
+    none where an email agrees (same address or local part; role addresses count as missing)."""
     out = np.full(len(levels), None, dtype=object)
     for name in reversed(cfg.conflicts):
         k = next(i for i, c in enumerate(cfg.comparisons) if c.field == name)
         out[levels[:, k] == 0] = name
+    for k, c in enumerate(cfg.comparisons):
+        if c.kind == "email":
+            out[levels[:, k] >= 1] = None
     return out
 
 

@@ -13,7 +13,7 @@ MISSING = -1
 # level names per kind, lowest first (index = level)
 LEVELS: dict[str, list[str]] = {
     "email": ["different", "same local part", "same address"],  # a role address (info@) counts as missing
-    "name": ["different", "similar (JW >= 0.80)", "very similar (JW >= 0.92)", "nickname", "same"],
+    "name": ["different", "similar (JW >= 0.80 or one typo)", "very similar (JW >= 0.92)", "nickname", "same"],
     "company": ["different", "similar words", "very similar", "same (or acronym)"],
     "phone": ["different", "same last 7 digits", "same number"],
     "text": ["different", "similar (JW >= 0.80)", "very similar (JW >= 0.92)", "same"],
@@ -64,6 +64,9 @@ def levels(c: Comparison, a: pl.DataFrame, b: pl.DataFrame) -> np.ndarray:
             out[same] = 3
         else:
             out[jw >= 0.80] = 1
+            if k == "name":  # one typo in a short name (Aaan / Alan) costs more than 0.2 of Jaro-Winkler
+                typo = process.cpdist(sa, sb, scorer=distance.OSA.distance, workers=-1) <= 1
+                out[typo & (va.str.len_chars().fill_null(0).to_numpy() >= 3)] = 1
             out[jw >= 0.92] = 2
             if k == "name":
                 canon = f"{f}:canon"

@@ -183,10 +183,22 @@ def synthetic_people(n: int, *, duplicate_share: float = 0.25, hard_share: float
 
 
 def true_pairs(people: list[dict[str, Any]], ids: list[Any]) -> set[tuple[Any, Any]]:
-    """Every pair of ids that are the same entity (smaller id first)."""
+    """Every pair of ids that hold the same entity (smaller id first).
+
+    The write path matches on email at import, so one record may hold several rows, even of two
+    entities (colleagues on info@): a pair is true when its records share an entity."""
     groups: dict[int, list[Any]] = {}
     for p, rid in zip(people, ids):
         group = groups.setdefault(p["entity"], [])
-        if rid not in group:  # records the write path already merged on email are one record
+        if rid not in group:
             group.append(rid)
-    return {(min(a, b), max(a, b)) for g in groups.values() for k, a in enumerate(g) for b in g[k + 1:]}
+    return {(min(a, b), max(a, b)) for g in groups.values() for k, a in enumerate(g) for b in g[k + 1:] if a != b}
+
+
+def mixed_records(people: list[dict[str, Any]], ids: list[Any]) -> set[Any]:
+    """Ids that hold rows of two or more entities: the write path matched them on a shared email at import
+    (colleagues on info@), so no pair with them has a true answer."""
+    seen: dict[Any, set[int]] = {}
+    for p, rid in zip(people, ids):
+        seen.setdefault(rid, set()).add(p["entity"])
+    return {rid for rid, ents in seen.items() if len(ents) > 1}
