@@ -128,3 +128,14 @@ def test_hostile_and_odd_values_do_not_break_matching():
     matches = find_matches(frame, DedupeConfig())
     assert matches.records == len(odd) * 2
     assert matches.pairs["probability"].is_between(0, 1).all()
+
+
+def test_columnar_company_key_agrees_with_the_standards_one():
+    from leadbridge.dedupe.features import company_keys
+    from leadbridge.standards.names import company_key
+    values = ["International Business Machines Corp.", "Acme, Inc.", "通际名联传媒有限公司", "株式会社トヨタ",
+              "The Home Depot, Inc.", "Foo Holdings GmbH & Co. KG", "Foo Co., Ltd.", "Atlas", "Sonas Inc", "Inc",
+              "Müller & Söhne AG", "Straße GmbH", "AT&T Inc.", "Grupo Bimbo S.A.B. de C.V.", "  ", None,
+              "Tata Consultancy Services Private Limited", "Nestlé S.A.", "Foo Pty. Ltd."]
+    values += [p["company"] for p in synthetic_people(2000, seed=4)]
+    assert company_keys(pl.Series(values, dtype=pl.Utf8)).to_list() == [company_key(v) for v in values]
