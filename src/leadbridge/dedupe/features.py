@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 from importlib import resources
 
 import polars as pl
@@ -35,19 +36,35 @@ V = pl.col("v")
 Stage = list[pl.Expr]  # expressions computed together; the value being normalized is column `v`
 
 
-def _on_distinct(values: pl.Series, stages: list[Stage]) -> pl.Series:
-    """Run `stages` over the distinct values only (one after the other, each materialized), then map back."""
-    frame = values.cast(pl.Utf8).unique().drop_nulls().to_frame("k").with_columns(pl.col("k").alias("v"))
+def _on_distinct(values: pl.Series, stages: list[Stage | Callable[[pl.DataFrame], pl.DataFrame]]) -> pl.Series:
+    """Run `stages` over the distinct values only (one after the other, each materialized), then map back.
+
+    Mostly distinct columns (emails) skip the round trip and are normalized as they are."""
+    text = values.cast(pl.Utf8)
+    distinct = text.unique().drop_nulls()
+    few = distinct.len() < 0.7 * len(text)
+    frame = (distinct if few else text).to_frame("k").with_columns(pl.col("k").alias("v"))
     for stage in stages:
-        frame = frame.with_columns(stage)
-    back = values.cast(pl.Utf8).to_frame("k").join(frame.select("k", "v"), on="k", how="left", maintain_order="left")
-    return back["v"]
+        frame = stage(frame) if callable(stage) else frame.with_columns(stage)
+    if not few:
+        return frame["v"]
+    return text.to_frame("k").join(frame.select("k", "v"), on="k", how="left", maintain_order="left")["v"]
+
+
+def _fold(frame: pl.DataFrame) -> pl.DataFrame:
+    """Case, accents and surrounding space folded (Unicode decomposition only where a value is not ASCII)."""
+    ascii_only = (pl.col("v").str.len_bytes() == pl.col("v").str.len_chars()).fill_null(True)
+    folded = pl.when(ascii_only).then(V).otherwise(V.str.normalize("NFKD").str.replace_all(r"\p{Mn}", ""))
+    if frame.select((~ascii_only).any()).item():
+        frame = frame.with_row_index("_n")
+        rest = frame.filter(~ascii_only).with_columns(folded.alias("v"))
+        frame = pl.concat([frame.filter(ascii_only), rest]).sort("_n").drop("_n")
+    return frame.with_columns(V.str.to_lowercase().str.strip_chars().alias("v"))
 
 
 _NULL_IF_BLANK: Stage = [pl.when(V.str.len_chars() > 0).then(V).otherwise(None).alias("v")]
 # case, accents and surrounding space folded; blank → null
-_PLAIN: list[Stage] = [[V.str.normalize("NFKD").str.replace_all(r"\p{Mn}", "").str.to_lowercase()
-                        .str.strip_chars().alias("v")], _NULL_IF_BLANK]
+_PLAIN: list = [_fold, _NULL_IF_BLANK]
 
 _LOCAL, _DOMAIN = pl.col("local"), pl.col("domain")
 # case, gmail dots and +tags folded: John.Smith+news@GoogleMail.com = johnsmith@gmail.com
