@@ -82,7 +82,7 @@ def _distribution(col: np.ndarray, kind: str) -> np.ndarray:
     return np.clip(counts / counts.sum(), _EPS, 1 - _EPS)
 
 
-def estimate_u(frame: pl.DataFrame, comparisons: list[Comparison], samples: int = 200_000,
+def estimate_u(frame: pl.DataFrame, comparisons: list[Comparison], samples: int = 100_000,
                seed: int = 1) -> list[np.ndarray]:
     """P(level | non-match), from random pairs of records (almost all random pairs are non-matches)."""
     n = frame.height
