@@ -60,14 +60,21 @@ class Model:
 
     def explain(self, row: np.ndarray) -> list[dict]:
         """Each compared field of one pair: its level's name and weight."""
-        out = []
-        for k, (c, w) in enumerate(zip(self.comparisons, self.weights())):
-            g = int(row[k])
-            if g == MISSING:
-                out.append({"field": c.field, "level": "missing", "weight": 0.0})
-            else:
-                out.append({"field": c.field, "level": LEVELS[c.kind][g], "weight": round(float(w[g]), 2)})
-        return out
+        table = self._explained()
+        return [dict(table[k][int(g)]) for k, g in enumerate(row)]
+
+    def _explained(self) -> list[dict[int, dict]]:
+        """Per comparison, level → its explanation (computed once per model: explain runs per pair)."""
+        key = [(id(m), id(u)) for m, u in zip(self.m, self.u)]
+        if getattr(self, "_table_key", None) != key:
+            table = []
+            for c, w in zip(self.comparisons, self.weights()):
+                levels = {g: {"field": c.field, "level": name, "weight": round(float(w[g]), 2)}
+                          for g, name in enumerate(LEVELS[c.kind])}
+                levels[MISSING] = {"field": c.field, "level": "missing", "weight": 0.0}
+                table.append(levels)
+            self._table, self._table_key = table, key
+        return self._table
 
     def as_dict(self) -> dict:
         return {"prior": self.prior, "fields": {
