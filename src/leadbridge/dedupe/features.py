@@ -51,20 +51,27 @@ def _on_distinct(values: pl.Series, stages: list[Stage | Callable[[pl.DataFrame]
     return text.to_frame("k").join(frame.select("k", "v"), on="k", how="left", maintain_order="left")["v"]
 
 
-def _fold(frame: pl.DataFrame) -> pl.DataFrame:
-    """Case, accents and surrounding space folded (Unicode decomposition only where a value is not ASCII)."""
-    ascii_only = (pl.col("v").str.len_bytes() == pl.col("v").str.len_chars()).fill_null(True)
-    folded = pl.when(ascii_only).then(V).otherwise(V.str.normalize("NFKD").str.replace_all(r"\p{Mn}", ""))
-    if frame.select((~ascii_only).any()).item():
-        frame = frame.with_row_index("_n")
-        rest = frame.filter(~ascii_only).with_columns(folded.alias("v"))
-        frame = pl.concat([frame.filter(ascii_only), rest]).sort("_n").drop("_n")
-    return frame.with_columns(V.str.to_lowercase().str.strip_chars().alias("v"))
+def _non_ascii(form: str, accents: bool) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """A stage applying Unicode normalization `form` (and dropping accents) to non-ASCII values only."""
+    def stage(frame: pl.DataFrame) -> pl.DataFrame:
+        v = frame["v"]
+        where = (v.str.len_bytes() != v.str.len_chars()).fill_null(False).arg_true()
+        if where.len() == 0:
+            return frame
+        done = v.gather(where).str.normalize(form)
+        if accents:
+            done = done.str.replace_all(r"\p{Mn}", "")
+        return frame.with_columns(v.scatter(where, done))
+    return stage
+
+
+# case, accents and surrounding space folded
+_fold = [_non_ascii("NFKD", accents=True), [V.str.to_lowercase().str.strip_chars().alias("v")]]
 
 
 _NULL_IF_BLANK: Stage = [pl.when(V.str.len_chars() > 0).then(V).otherwise(None).alias("v")]
 # case, accents and surrounding space folded; blank → null
-_PLAIN: list = [_fold, _NULL_IF_BLANK]
+_PLAIN: list = [*_fold, _NULL_IF_BLANK]
 
 _LOCAL, _DOMAIN = pl.col("local"), pl.col("domain")
 # case, gmail dots and +tags folded: John.Smith+news@GoogleMail.com = johnsmith@gmail.com
@@ -111,8 +118,8 @@ def _cut(pattern: str) -> Stage:
 # `leadbridge.standards.names.company_key` as Polars stages (Rust regex, no per-value Python): legal forms
 # (up to three: `Foo Holdings GmbH & Co. KG`, `Foo Co., Ltd.`) and CJK company words off, a leading `the`
 # off, punctuation and case folded (ß as ss, as casefold does)
-_COMPANY: list[Stage] = [[V.str.normalize("NFKC").str.strip_chars().str.to_lowercase().str.replace_all("ß", "ss")
-                          .alias("v")],
+_COMPANY: list = [_non_ascii("NFKC", accents=False),
+                  [V.str.strip_chars().str.to_lowercase().str.replace_all("ß", "ss").alias("v")],
                          _cut(_CUT_CJK_PREFIX), _cut(_CUT_CJK_SUFFIX), _cut(_CUT_LEGAL), _cut(_CUT_LEGAL),
                          _cut(_CUT_LEGAL),
                          [V.str.replace(r"^the\s+", "").str.replace_all(r"[^\w\s]", " ").str.replace_all(r"\s+", " ")
