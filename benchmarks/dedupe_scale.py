@@ -59,10 +59,9 @@ def measure(root: Path) -> None:
     truth = {p for p in truth if p[0] not in mixed and p[1] not in mixed}
     found = {(min(a, b), max(a, b)) for a, b in r["pairs"] if a not in mixed and b not in mixed}
     tp = len(found & truth)
-    prev = 0.0
-    for msg, at in r["steps"] + [("(done)", r["seconds"])]:
-        print(f"  {prev:6.1f} s  {msg}")
-        prev = at
+    ends = [at for _, at in r["steps"][1:]] + [r["seconds"]]
+    for (msg, at), end in zip(r["steps"], ends):
+        print(f"  {end - at:6.1f} s  {msg}")
     print(f"dedupe find on {r['records']:,} people (SQLite): {r['seconds']:.1f} s, peak memory "
           f"{r['peak_mb']:.0f} MB, {r['candidates']:,} candidate pairs, {len(found):,} auto-merge pairs "
           f"(precision {tp / max(len(found), 1):.4f}, recall {tp / max(len(truth), 1):.4f}; "

@@ -37,7 +37,7 @@ def candidate_pairs(frame: pl.DataFrame, rules: list[BlockingRule], max_block: i
         empty = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "rule": pl.Utf8})
         return Candidates(empty, skipped)
     names = {i: r.name for i, r in enumerate(rules)}
-    allp = (pl.concat(parts).sort("order").unique(["a", "b"], keep="first", maintain_order=True)
+    allp = (pl.concat(parts).group_by("a", "b").agg(pl.col("order").min())
             .with_columns(pl.col("order").replace_strict(names, return_dtype=pl.Utf8).alias("rule"))
             .drop("order").sort(["a", "b"]))
     return Candidates(allp, skipped)

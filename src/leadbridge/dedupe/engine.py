@@ -35,6 +35,9 @@ class Matches:
     def explain(self, index: int) -> list[dict]:
         return self.model.explain(self.levels[index])
 
+    def explain_many(self, indices: np.ndarray) -> list[list[dict]]:
+        return self.model.explain_many(self.levels[indices])
+
 
 def _conflicts(cfg: DedupeConfig, levels: np.ndarray) -> np.ndarray:
     """Per pair, the first field of `cfg.conflicts` at level 0 (`different`) with both values present;

@@ -89,13 +89,14 @@ def find(ws: "Workspace", where: str | None = None, *, save: bool = True,
     rejected = {k for k, v in decided.items() if v == "rejected"}
     step("clustering")
     auto, review_rows, skipped = [], [], 0
-    for i, a, b, rule, weight, prob, conflict, decision in pairs.select(
-            "_i", "a", "b", "rule", "weight", "probability", "conflict", "decision").iter_rows():
+    explained = matches.explain_many(pairs["_i"].to_numpy())
+    for fields, (a, b, rule, weight, prob, conflict, decision) in zip(explained, pairs.select(
+            "a", "b", "rule", "weight", "probability", "conflict", "decision").iter_rows()):
         if (a, b) in rejected:
             skipped += 1
             continue
         entry = {"a": a, "b": b, "rule": rule, "probability": round(prob, 6), "weight": round(weight, 2),
-                 "fields": matches.explain(i)}
+                 "fields": fields}
         if conflict:
             entry["conflict"] = f"{conflict} differs: review, not auto-merge"
         (auto if decision == "merge" else review_rows).append(entry)

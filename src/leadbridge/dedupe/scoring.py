@@ -60,21 +60,17 @@ class Model:
 
     def explain(self, row: np.ndarray) -> list[dict]:
         """Each compared field of one pair: its level's name and weight."""
-        table = self._explained()
-        return [dict(table[k][int(g)]) for k, g in enumerate(row)]
+        return self.explain_many(np.asarray(row)[None, :])[0]
 
-    def _explained(self) -> list[dict[int, dict]]:
-        """Per comparison, level → its explanation (computed once per model: explain runs per pair)."""
-        key = [(id(m), id(u)) for m, u in zip(self.m, self.u)]
-        if getattr(self, "_table_key", None) != key:
-            table = []
-            for c, w in zip(self.comparisons, self.weights()):
-                levels = {g: {"field": c.field, "level": name, "weight": round(float(w[g]), 2)}
-                          for g, name in enumerate(LEVELS[c.kind])}
-                levels[MISSING] = {"field": c.field, "level": "missing", "weight": 0.0}
-                table.append(levels)
-            self._table, self._table_key = table, key
-        return self._table
+    def explain_many(self, rows: np.ndarray) -> list[list[dict]]:
+        """`explain` for many pairs at once (a rows × comparisons matrix of levels)."""
+        table = []
+        for c, w in zip(self.comparisons, self.weights()):
+            levels = {g: (c.field, name, round(float(w[g]), 2)) for g, name in enumerate(LEVELS[c.kind])}
+            levels[MISSING] = (c.field, "missing", 0.0)
+            table.append(levels)
+        return [[{"field": f, "level": lv, "weight": wt} for f, lv, wt in (t[g] for t, g in zip(table, row))]
+                for row in rows.tolist()]
 
     def as_dict(self) -> dict:
         return {"prior": self.prior, "fields": {
