@@ -64,3 +64,35 @@ def test_errors_say_what_to_do(workspace: Workspace, capsys):
     assert code != 0 and "no merge with id 99" in err and "dedupe merges" in err
     code, _, err = run(capsys, "dedupe", "accept", "5", "-w", w)
     assert code != 0 and "no review pair 5" in err
+
+
+def test_review_accept_and_reject_from_the_command_line(workspace: Workspace, capsys):
+    from leadbridge.dedupe.synthetic import synthetic_people
+    cfg = workspace.root / "leadbridge.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("auto_merge_threshold: 0.99", "auto_merge_threshold: 1.0")
+                   .replace("review_threshold: 0.8 ", "review_threshold: 0.5 "), encoding="utf-8")
+    people = synthetic_people(150, duplicate_share=0.0, hard_share=0.0, seed=9)
+    workspace.write([Change({k: v for k, v in p.items() if k != "entity"}) for p in people], SourceKind.LIST_IMPORT)
+    x, y, u, v = workspace.write([
+        Change({"first_name": "Dana", "last_name": "Okafor", "email": "dana.okafor@contoso.com", "company": "Contoso"}),
+        Change({"first_name": "Dana", "last_name": "Okafor", "email": "dokafor@contoso.com", "company": "Contoso Ltd"}),
+        Change({"first_name": "Priya", "last_name": "Raman", "email": "priya.raman@fabrikam.com", "company": "Fabrikam"}),
+        Change({"first_name": "Priya", "last_name": "Raman", "email": "praman@fabrikam.com", "company": "Fabrikam Inc"}),
+    ], SourceKind.LIST_IMPORT).ids
+    w = str(workspace.root)
+    code, out, _ = run(capsys, "dedupe", "find", "-w", w, "--json")
+    assert code == 0 and json.loads(out)["clusters"] == []          # nothing merges by itself at 1.0
+    code, out, _ = run(capsys, "dedupe", "review", "-w", w, "--json", "-n", "0")
+    queue = {(p["a_id"], p["b_id"]): p for p in json.loads(out)}
+    assert {(x, y), (u, v)} <= set(queue) and queue[(x, y)]["a"]["first_name"] == "Dana"
+    code, out, _ = run(capsys, "dedupe", "review", "-w", w)
+    assert code == 0 and f"pair {queue[(x, y)]['id']}" in out and "agreement" in out
+    code, out, _ = run(capsys, "dedupe", "reject", str(queue[(x, y)]["id"]), "-w", w)
+    assert code == 0 and "rejected 1 pair" in out
+    code, out, _ = run(capsys, "dedupe", "accept", str(queue[(u, v)]["id"]), "-w", w, "--json")
+    assert code == 0 and json.loads(out)[0]["merge_id"] and workspace.get(v)["merged_into_id"] in (u, v)
+    code, out, _ = run(capsys, "dedupe", "find", "-w", w, "--json")
+    again = json.loads(out)
+    assert (x, y) not in {(p["a"], p["b"]) for p in again["review"]} and again["skipped_rejected_pairs"] >= 1
+    code, out, _ = run(capsys, "dedupe", "review", "--status", "rejected", "-w", w, "--json")
+    assert [(p["a_id"], p["b_id"]) for p in json.loads(out)] == [(x, y)]

@@ -58,6 +58,8 @@ def default_blocking() -> list[BlockingRule]:
         BlockingRule(name="name + email local part", keys=["email:local"]),
         BlockingRule(name="full name + city", keys=["first_name:canon", "last_name", "city"]),
         BlockingRule(name="name + city", keys=["first_name:2", "last_name:2", "city"]),
+        BlockingRule(name="last name + city", keys=["last_name", "city"]),
+        BlockingRule(name="first initial + company", keys=["first_name:1", "company:key"]),
         BlockingRule(name="company + city", keys=["company:key", "city"]),
     ]
 
@@ -68,6 +70,13 @@ class DedupeConfig(_M):
     auto_merge_threshold: float = Field(0.99, gt=0, le=1,
                                         description="match probability at or above which a pair is merged")
     review_threshold: float = Field(0.80, gt=0, le=1, description="pairs between this and auto_merge go to review")
+    conflicts: list[str] = Field(
+        default_factory=lambda: ["first_name", "company"],
+        description="compared fields whose clear disagreement (both filled, level `different`) keeps a pair "
+                    "out of auto-merge: it goes to review instead (relatives share a phone, namesakes a city), unless "
+                    "an email agrees (same address or local part; role addresses such as info@ do not count)")
+    phone_region: str = Field("US", min_length=2, max_length=2,
+                              description="country (ISO code) of phone numbers written without +country code")
     max_block_size: int = Field(1000, ge=2, description="blocks larger than this are skipped (and counted)")
     train: bool = Field(True, description="estimate agreement weights from the data (EM) instead of defaults")
     winner: list[Literal["crm_contact", "crm_lead", "oldest", "most_recent", "most_complete"]] = Field(
@@ -94,4 +103,7 @@ class DedupeConfig(_M):
                 if key.split(":")[0] not in fields:
                     raise ValueError(f"blocking rule {rule.name!r} uses {key!r}, but {key.split(':')[0]!r} "
                                      f"is not a compared field")
+        for name in self.conflicts:
+            if name not in fields:
+                raise ValueError(f"conflicts lists {name!r}, which is not a compared field")
         return self

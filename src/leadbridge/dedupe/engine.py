@@ -16,7 +16,8 @@ from leadbridge.dedupe.scoring import DEFAULT_M, Model, estimate_u, train
 
 @dataclass
 class Matches:
-    """Scored candidate pairs: `pairs` has a, b (record ids), rule, weight, probability; `levels` aligns."""
+    """Scored candidate pairs: `pairs` has a, b (record ids), rule, weight, probability, conflict (the first
+    field in `conflicts` that clearly disagrees, or null) and decision (merge / review / null); `levels` aligns."""
 
     pairs: pl.DataFrame
     levels: np.ndarray
@@ -27,15 +28,35 @@ class Matches:
     def above(self, threshold: float) -> pl.DataFrame:
         return self.pairs.filter(pl.col("probability") >= threshold)
 
+    def to_merge(self) -> pl.DataFrame:
+        """The pairs `dedupe find` proposes to merge (before rejected pairs are taken out)."""
+        return self.pairs.filter(pl.col("decision") == "merge")
+
     def explain(self, index: int) -> list[dict]:
         return self.model.explain(self.levels[index])
+
+    def explain_many(self, indices: np.ndarray) -> list[list[dict]]:
+        return self.model.explain_many(self.levels[indices])
+
+
+def _conflicts(cfg: DedupeConfig, levels: np.ndarray) -> np.ndarray:
+    """Per pair, the first field of `cfg.conflicts` at level 0 (`different`) with both values present;
+    none where an email agrees (same address or local part; role addresses count as missing)."""
+    out = np.full(len(levels), None, dtype=object)
+    for name in reversed(cfg.conflicts):
+        k = next(i for i, c in enumerate(cfg.comparisons) if c.field == name)
+        out[levels[:, k] == 0] = name
+    for k, c in enumerate(cfg.comparisons):
+        if c.kind == "email":
+            out[levels[:, k] >= 1] = None
+    return out
 
 
 def find_matches(frame: pl.DataFrame, cfg: DedupeConfig, *, progress=None) -> Matches:
     """Score every candidate pair of `frame` (an `id` column plus the compared fields)."""
     step = progress or (lambda _msg: None)
     step("normalizing")
-    feats = prepare(frame, cfg.comparisons, cfg.blocking)
+    feats = prepare(frame, cfg.comparisons, cfg.blocking, cfg.phone_region)
     step("blocking")
     cands = candidate_pairs(feats, cfg.blocking, cfg.max_block_size)
     a_rows, b_rows = cands.pairs["a"].to_numpy(), cands.pairs["b"].to_numpy()
@@ -53,11 +74,16 @@ def find_matches(frame: pl.DataFrame, cfg: DedupeConfig, *, progress=None) -> Ma
     model.prior = float(np.clip(model.prior * max(len(a_rows), 1) / all_pairs, 1e-12, 0.5))
     weight, prob = model.score(levels)
     ids = feats["id"]
+    conflict = _conflicts(cfg, levels)
+    decision = np.where(prob >= cfg.review_threshold, "review", None).astype(object)
+    decision[(prob >= cfg.auto_merge_threshold) & (conflict == None)] = "merge"  # noqa: E711 (elementwise)
     pairs = pl.DataFrame({
         "a": ids.gather(a_rows) if len(a_rows) else ids.clear(),
         "b": ids.gather(b_rows) if len(b_rows) else ids.clear(),
         "rule": cands.pairs["rule"],
         "weight": weight,
         "probability": prob,
+        "conflict": pl.Series(conflict.tolist(), dtype=pl.Utf8),
+        "decision": pl.Series(decision.tolist(), dtype=pl.Utf8),
     })
     return Matches(pairs, levels, model, cands.skipped_blocks, frame.height)

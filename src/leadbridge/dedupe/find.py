@@ -84,18 +84,22 @@ def find(ws: "Workspace", where: str | None = None, *, save: bool = True,
     columns = [c.field for c in cfg.comparisons]
     frame = dedupe_state.load_frame(ws.db, OBJ, columns, where)
     matches = find_matches(frame, cfg, progress=step)
-    pairs = matches.pairs.with_row_index("_i").filter(pl.col("probability") >= cfg.review_threshold)
+    pairs = matches.pairs.with_row_index("_i").filter(pl.col("decision").is_not_null())
     decided = dedupe_state.decided_pairs(ws.db, OBJ)
     rejected = {k for k, v in decided.items() if v == "rejected"}
     step("clustering")
     auto, review_rows, skipped = [], [], 0
-    for i, a, b, rule, weight, prob in pairs.select("_i", "a", "b", "rule", "weight", "probability").iter_rows():
+    explained = matches.explain_many(pairs["_i"].to_numpy())
+    for fields, (a, b, rule, weight, prob, conflict, decision) in zip(explained, pairs.select(
+            "a", "b", "rule", "weight", "probability", "conflict", "decision").iter_rows()):
         if (a, b) in rejected:
             skipped += 1
             continue
         entry = {"a": a, "b": b, "rule": rule, "probability": round(prob, 6), "weight": round(weight, 2),
-                 "fields": matches.explain(i)}
-        (auto if prob >= cfg.auto_merge_threshold else review_rows).append(entry)
+                 "fields": fields}
+        if conflict:
+            entry["conflict"] = f"{conflict} differs: review, not auto-merge"
+        (auto if decision == "merge" else review_rows).append(entry)
     groups = _components([(p["a"], p["b"]) for p in auto])
     where_group = {x: n for n, g in enumerate(groups) for x in g}
     by_group: dict[int, list[dict[str, Any]]] = {}

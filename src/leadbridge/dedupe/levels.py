@@ -12,8 +12,8 @@ MISSING = -1
 
 # level names per kind, lowest first (index = level)
 LEVELS: dict[str, list[str]] = {
-    "email": ["different", "same local part", "same address"],
-    "name": ["different", "similar (JW >= 0.80)", "very similar (JW >= 0.92)", "nickname", "same"],
+    "email": ["different", "same local part", "same address"],  # a role address (info@) counts as missing
+    "name": ["different", "similar (JW >= 0.80 or one typo)", "very similar (JW >= 0.92)", "nickname", "same"],
     "company": ["different", "similar words", "very similar", "same (or acronym)"],
     "phone": ["different", "same last 7 digits", "same number"],
     "text": ["different", "similar (JW >= 0.80)", "very similar (JW >= 0.92)", "same"],
@@ -43,6 +43,7 @@ def levels(c: Comparison, a: pl.DataFrame, b: pl.DataFrame) -> np.ndarray:
     elif k == "email":
         out[(a[f"{f}:local"] == b[f"{f}:local"]).fill_null(False).to_numpy()] = 1
         out[same] = 2
+        missing = missing | (a[f"{f}:role"] | b[f"{f}:role"]).fill_null(False).to_numpy()  # info@ is no one's
     elif k == "phone":
         out[(a[f"{f}:last7"] == b[f"{f}:last7"]).fill_null(False).to_numpy()] = 1
         out[same] = 2
@@ -63,6 +64,9 @@ def levels(c: Comparison, a: pl.DataFrame, b: pl.DataFrame) -> np.ndarray:
             out[same] = 3
         else:
             out[jw >= 0.80] = 1
+            if k == "name":  # one typo in a short name (Aaan / Alan) costs more than 0.2 of Jaro-Winkler
+                typo = process.cpdist(sa, sb, scorer=distance.OSA.distance, workers=-1) <= 1
+                out[typo & (va.str.len_chars().fill_null(0).to_numpy() >= 3)] = 1
             out[jw >= 0.92] = 2
             if k == "name":
                 canon = f"{f}:canon"

@@ -23,5 +23,5 @@ def registry() -> DedupeConfig:
             BlockingRule(name="suburb + given name", keys=["suburb", "given_name:2"]),
             BlockingRule(name="address", keys=["address_1", "street_number"]),
         ],
-        auto_merge_threshold=0.99, review_threshold=0.5,
+        auto_merge_threshold=0.99, review_threshold=0.5, conflicts=[],
     )

@@ -60,14 +60,17 @@ class Model:
 
     def explain(self, row: np.ndarray) -> list[dict]:
         """Each compared field of one pair: its level's name and weight."""
-        out = []
-        for k, (c, w) in enumerate(zip(self.comparisons, self.weights())):
-            g = int(row[k])
-            if g == MISSING:
-                out.append({"field": c.field, "level": "missing", "weight": 0.0})
-            else:
-                out.append({"field": c.field, "level": LEVELS[c.kind][g], "weight": round(float(w[g]), 2)})
-        return out
+        return self.explain_many(np.asarray(row)[None, :])[0]
+
+    def explain_many(self, rows: np.ndarray) -> list[list[dict]]:
+        """`explain` for many pairs at once (a rows × comparisons matrix of levels)."""
+        table = []
+        for c, w in zip(self.comparisons, self.weights()):
+            levels = {g: (c.field, name, round(float(w[g]), 2)) for g, name in enumerate(LEVELS[c.kind])}
+            levels[MISSING] = (c.field, "missing", 0.0)
+            table.append(levels)
+        return [[{"field": f, "level": lv, "weight": wt} for f, lv, wt in (t[g] for t, g in zip(table, row))]
+                for row in rows.tolist()]
 
     def as_dict(self) -> dict:
         return {"prior": self.prior, "fields": {
@@ -82,7 +85,7 @@ def _distribution(col: np.ndarray, kind: str) -> np.ndarray:
     return np.clip(counts / counts.sum(), _EPS, 1 - _EPS)
 
 
-def estimate_u(frame: pl.DataFrame, comparisons: list[Comparison], samples: int = 200_000,
+def estimate_u(frame: pl.DataFrame, comparisons: list[Comparison], samples: int = 100_000,
                seed: int = 1) -> list[np.ndarray]:
     """P(level | non-match), from random pairs of records (almost all random pairs are non-matches)."""
     n = frame.height
