@@ -179,3 +179,42 @@ def errors_with_code(db: Database, obj: str, record_ids: Iterable[int], code: st
             for r in conn.execute(stmt).mappings():
                 out[r["record_id"]] = row_dict(r)
     return out
+
+
+def get_bases(db: Database, obj: str, record_ids: Iterable[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Sync bases of records: record id → (CRM object, {field: last agreed value})."""
+    t = db.table("sync_base")
+    ids = sorted(set(record_ids))
+    out: dict[int, tuple[str, dict[str, Any]]] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(ids), 900):
+            for r in conn.execute(sa.select(t.c.record_id, t.c.crm_object, t.c.base).where(
+                    t.c.object == obj, t.c.record_id.in_(ids[i:i + 900]))):
+                out[r.record_id] = (r.crm_object, json.loads(r.base))
+    return out
+
+
+def save_bases(db: Database, obj: str, bases: dict[int, tuple[str, dict[str, Any]]]) -> None:
+    """Merge agreed values into the records' sync bases (a base of another CRM object is replaced)."""
+    if not bases:
+        return
+    t = db.table("sync_base")
+    now = datetime.now(timezone.utc)
+    have = get_bases(db, obj, bases)
+    inserts, updates = [], []
+    for rid, (crm_object, values) in bases.items():
+        old = have.get(rid)
+        if old is None:
+            inserts.append({"object": obj, "record_id": rid, "crm_object": crm_object,
+                            "base": json.dumps(values, default=str), "updated_at": now})
+        else:
+            merged = {**old[1], **values} if old[0] == crm_object else values
+            updates.append({"k_rid": rid, "k_crm": crm_object, "k_base": json.dumps(merged, default=str),
+                            "k_at": now})
+    with db.atomic() as conn:
+        if inserts:
+            conn.execute(t.insert(), inserts)
+        if updates:
+            conn.execute(t.update().where(t.c.object == obj, t.c.record_id == sa.bindparam("k_rid"))
+                         .values(crm_object=sa.bindparam("k_crm"), base=sa.bindparam("k_base"),
+                                 updated_at=sa.bindparam("k_at")), updates)

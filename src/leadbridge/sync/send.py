@@ -97,9 +97,11 @@ def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
 
 
 def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, stats: PushStats,
-         now: datetime, external_id: str) -> list[tuple[int, str]]:
+         now: datetime, external_id: str, bases: dict[int, tuple[str, dict[str, Any]]] | None = None
+         ) -> list[tuple[int, str]]:
     """Send each call's records, settling every chunk on its own: a failed chunk never takes the
-    chunks that succeeded with it. Returns the records newly linked to a CRM id."""
+    chunks that succeeded with it. Returns the records newly linked to a CRM id. `bases`: per record,
+    the values both systems hold once its push succeeds (stored as its sync base)."""
     cfg, db = ws.config.sync, ws.db
     caps = crm.capabilities
     linked: list[tuple[int, str]] = []
@@ -127,6 +129,9 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                     return linked
                 continue
             config_error = _apply_results(ws, crm, local, obj, chunk, results, by_record, stats, now, linked)
+            if bases:
+                sync_state.save_bases(db, local, {rid: bases[rid] for (rid, _), r in zip(chunk, results)
+                                                  if r.ok and rid in bases})
             if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
                 _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + size:]]), "sync paused", now)
                 raise CrmConfigError(f"{config_error.code}: {config_error.message}", code=config_error.code,

@@ -47,12 +47,22 @@ def ingest(conn: "SalesforceConnector", obj: str, records: list[dict[str, Any]],
     for row in _csv(conn._rest("GET", f"jobs/ingest/{job_id}/successfulResults/")):
         by_key[row.get(key, "")] = SaveResult(True, row.get("sf__Id"), row.get("sf__Created") == "true")
     for row in _csv(conn._rest("GET", f"jobs/ingest/{job_id}/failedResults/")):
-        code, _, rest = (row.get("sf__Error") or "UNKNOWN:").partition(":")
-        message, _, fields = rest.rpartition(":") if rest.count(":") else (rest, "", "")
-        by_key[row.get(key, "")] = SaveResult(False, row.get("sf__Id") or None, False,
-                                              [ErrorDetail(code, message or rest, tuple(f for f in fields.split(";") if f))])
+        by_key[row.get(key, "")] = SaveResult(False, row.get("sf__Id") or None, False, [parse_error(row.get("sf__Error"))])
     missing = SaveResult(False, None, False, [ErrorDetail("UNPROCESSED", "the bulk job did not process this record")])
     return [by_key.get(str(r.get(key)), missing) for r in records]
+
+
+def parse_error(text: str | None) -> ErrorDetail:
+    """A failed row's `sf__Error`, `CODE:message:field1;field2 --` as Salesforce writes it (the
+    trailing " --" and the fields part may be missing; the message may itself hold colons)."""
+    text = (text or "").strip()
+    text = text[:-2].rstrip() if text.endswith("--") else text
+    code, _, rest = text.partition(":")
+    message, sep, fields = rest.rpartition(":")
+    if not sep or " " in fields.strip(";"):  # no fields part: the last colon belongs to the message
+        message, fields = rest, ""
+    return ErrorDetail(code.strip() or "UNKNOWN", message.strip() or rest.strip() or "no error given",
+                       tuple(f.strip() for f in fields.split(";") if f.strip()))
 
 
 def _cell(v: Any) -> str:
