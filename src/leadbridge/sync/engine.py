@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
 from leadbridge.crm.protocol import Connector
@@ -14,7 +14,10 @@ from leadbridge.errors import ConfigError, CrmConfigError, CrmError
 from leadbridge.store import outbox, sync_state
 from leadbridge.sync.config import resolve_env
 from leadbridge.sync.pull import PullStats, pull
+from leadbridge.crm.classify import error_class
+from leadbridge.sync.limits import BUDGET_CODE, limit_calls, queue_backoff
 from leadbridge.sync.push import PUSH_ORDER, PushStats, push
+from leadbridge.sync.send import QueueBackoff
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
@@ -66,7 +69,8 @@ def paused_reason(ws: "Workspace", now: datetime) -> str | None:
         return f"paused: {state}"
     until = sync_state.get_state(ws.db, "backoff_until")
     if until and datetime.fromisoformat(until) > now:
-        return f"waiting for the CRM's API limit until {until}"
+        why = sync_state.get_state(ws.db, "backoff_reason") or "CRM API limit reached"
+        return f"waiting: {why}, until {until}"
     return None
 
 
@@ -78,6 +82,9 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
     calls0 = crm.api_calls
     res = CycleResult(start, start)
     res.paused = paused_reason(ws, start)
+    if not res.paused and not dry_run and limit_calls(ws, crm, start) == 0:
+        queue_backoff(ws, CrmError("budget spent", code=BUDGET_CODE), start)
+        res.paused = paused_reason(ws, start)
     if res.paused:
         res.backlog = _backlog(ws)
         return res
@@ -94,16 +101,18 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
             except CrmError as exc:  # transient: the cursors did not move, the next cycle reads it again
                 res.pull_error = str(exc)
                 log.warning("sync: pull failed, retried next cycle: %s", exc)
-                if exc.code == "REQUEST_LIMIT_EXCEEDED":
-                    until = start + timedelta(seconds=cfg.limit_backoff_seconds)
-                    sync_state.set_state(ws.db, "backoff_until", until.isoformat())
-                    sync_state.add_alert(ws.db, "api_limit", "warning", f"CRM API limit reached: sync waits ({exc})")
+                if error_class(exc.code or "") == "backoff":
+                    queue_backoff(ws, exc, start)
+                    res.paused = paused_reason(ws, start)
                     do_push = False
         if do_push:
             p = push(ws, crm, dry_run=dry_run, now=start)
     except CrmConfigError as exc:
         pause(ws, exc)
         res.paused = f"paused: {exc}"
+    except QueueBackoff as exc:
+        p = exc.stats or p
+        res.paused = paused_reason(ws, start) or f"waiting: {exc}"
     res.finished_at = datetime.now(timezone.utc)
     res.pushed, res.failed, res.skipped = p.pushed, p.failed + q.failed, p.skipped
     res.pulled, res.unchanged, res.converted = q.pulled, q.unchanged, q.converted
@@ -131,6 +140,7 @@ def pause(ws: "Workspace", exc: Exception) -> None:
 def resume(ws: "Workspace") -> None:
     sync_state.set_state(ws.db, "paused", None)
     sync_state.set_state(ws.db, "backoff_until", None)
+    sync_state.set_state(ws.db, "backoff_reason", None)
 
 
 def _backlog(ws: "Workspace") -> int:

@@ -17,7 +17,7 @@ from leadbridge.model.policies import FieldRule
 from leadbridge.store import outbox, sync_state
 from leadbridge.sync.base import pushed_values
 from leadbridge.sync.mapping import crm_ids_of, to_crm
-from leadbridge.sync.send import PushStats, error_row, hold, owner_map, send, take
+from leadbridge.sync.send import PushStats, QueueBackoff, error_row, hold, owner_map, send, take
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
@@ -34,10 +34,15 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
     stats = PushStats()
     for local in PUSH_ORDER:
         before = stats.totals()
-        if local == "person":
-            _push_people(ws, crm, stats, dry_run, now)
-        else:
-            push_object(ws, crm, local, stats, dry_run=dry_run, now=now)
+        try:
+            if local == "person":
+                _push_people(ws, crm, stats, dry_run, now)
+            else:
+                push_object(ws, crm, local, stats, dry_run=dry_run, now=now)
+        except QueueBackoff as exc:  # a limit: the rest waits (the engine reports it)
+            stats.settle(local, before)
+            exc.stats = stats
+            raise
         stats.settle(local, before)
     return stats
 

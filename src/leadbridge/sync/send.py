@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -21,9 +21,19 @@ from leadbridge.crm.protocol import Connector, ErrorDetail, SaveResult
 from leadbridge.errors import CrmConfigError, CrmError
 from leadbridge.model.changes import Change, Source, SourceKind
 from leadbridge.store import outbox, sync_state
+from leadbridge.sync.limits import BUDGET_CODE, queue_backoff
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
+
+class QueueBackoff(Exception):
+    """The CRM refused calls for a limit (or the budget is spent): the whole push stops this cycle."""
+
+    def __init__(self, exc: CrmError):
+        super().__init__(str(exc))
+        self.error = exc
+        self.stats: "PushStats | None" = None  # what the push did before it stopped
+
 
 Plans = dict[tuple[str, str | None], list[tuple[int, dict[str, Any]]]]
 
@@ -90,7 +100,7 @@ def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
     """Back to pending with backoff, counted as an attempt."""
     cfg = ws.config.sync
     dead = outbox.retry(ws.db, ids, why, base=cfg.backoff_seconds, cap=cfg.backoff_cap_seconds,
-                        max_attempts=cfg.max_attempts, jitter=random.random() * 0.5, now=now)
+                        max_attempts=cfg.max_attempts, jitter=lambda: random.random() * 0.5, now=now)
     if dead:
         sync_state.add_alert(ws.db, "dead_letters", "error", f"{dead} outbox entries gave up after "
                              f"{cfg.max_attempts} attempts: {why}")
@@ -120,14 +130,17 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                 _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start:]]), "sync paused", now)
                 raise
             except CrmError as exc:
-                _retry(ws, ids, str(exc), now, stats, len(chunk))
-                if exc.code == "REQUEST_LIMIT_EXCEEDED":
-                    until = now + timedelta(seconds=cfg.limit_backoff_seconds)
-                    sync_state.set_state(db, "backoff_until", until.isoformat())
-                    sync_state.add_alert(db, "api_limit", "warning", f"CRM API limit reached: sync waits ({exc})")
-                    _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + size:]]), str(exc), now)
-                    return linked
-                continue
+                if error_class(exc.code or "") != "backoff":
+                    _retry(ws, ids, str(exc), now, stats, len(chunk))
+                    continue
+                # the whole queue waits; a chunk refused for the budget was never sent: no attempt counted
+                sent = exc.code != BUDGET_CODE
+                if sent:
+                    _retry(ws, ids, str(exc), now, stats, len(chunk))
+                queue_backoff(ws, exc, now)
+                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + (size if sent else 0):]]),
+                        str(exc), now)
+                raise QueueBackoff(exc) from None
             config_error = _apply_results(ws, crm, local, obj, chunk, results, by_record, stats, now, linked)
             if bases:
                 sync_state.save_bases(db, local, {rid: bases[rid] for (rid, _), r in zip(chunk, results)
@@ -174,6 +187,7 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
     config_error: ErrorDetail | None = None
     converted: list[int] = []
     converted_ids: list[int] = []
+    limited: CrmError | None = None
     for (rid, payload), res in zip(items, results):
         ids = [e["id"] for e in by_record[rid]]
         entry = {"direction": "push", "object": local, "record_id": rid, "crm_object": obj,
@@ -191,8 +205,9 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
         kind = error_class(err.code)
         log.append({**entry, "status": "retry" if kind == "transient" else "failed", "error_code": err.code,
                     "result": [e.__dict__ for e in res.errors]})
-        if kind == "transient":
+        if kind in ("transient", "backoff"):
             transient += ids
+            limited = limited or (CrmError(err.message, code=err.code) if kind == "backoff" else None)
             continue
         if kind == "config":
             config_ids += ids
@@ -214,6 +229,8 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
     sync_state.log(db, log)
     if transient:
         _retry(ws, transient, "transient CRM error", now, stats, len(transient))
+    if limited is not None:
+        queue_backoff(ws, limited, now)
     if config_ids:
         _unsent(ws, config_ids, f"sync paused: {config_error.code}", now)
     if converted:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from leadbridge.store import outbox, sync_state
 from leadbridge.sync.engine import paused_reason
+from leadbridge.sync.limits import budget
 from leadbridge.sync.push import PUSH_ORDER
 
 if TYPE_CHECKING:
@@ -65,7 +66,8 @@ def sync_status(ws: "Workspace", now: datetime | None = None) -> dict[str, Any]:
         "throughput_per_hour": {"max": max(per_hour, default=0), "min": min(per_hour, default=0),
                                 "avg": round(sum(per_hour) / len(per_hour), 1) if per_hour else 0},
         "last_cycle": last, "cycles": len(cycles),
-        "api_calls_today": calls_today, "api_budget": ws.config.crm.daily_api_budget if ws.config.crm else None,
+        "api_calls_today": calls_today, "api_budget": budget(ws),
+        "api_budget_left": None if budget(ws) is None else max(0, budget(ws) - calls_today),
         "open_errors": len(sync_state.open_errors(ws.db)),
         "alerts": sync_state.alerts(ws.db, 10),
         "thresholds": {"critical_backlog": cfg.critical_backlog, "increasing_cycles": cfg.increasing_cycles},
