@@ -163,6 +163,24 @@ def sync_status_cmd(workspace: Optional[Path] = WorkspaceOpt, as_json: bool = Js
         console.print(f"  [red]alert[/] {a['at']:%Y-%m-%d %H:%M} {a['kind']}: {a['message']}")
 
 
+@sync_app.command("alerts")
+def sync_alerts(limit: int = typer.Option(50, "--limit", min=1, help="How many, newest first."),
+                kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind, e.g. config_error."),
+                workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Alerts the sync raised: configuration errors that paused it, a critical backlog, error-rate spikes,
+    API limits, CRM merges to finish here. Recorded in the database and logged as they happen."""
+    from leadbridge.sync.alerts import recent
+    with open_workspace(workspace) as ws:
+        rows = recent(ws, limit, kind)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no sync alerts")
+        return
+    print_table(rows, ["at", "severity", "kind", "message"], title=f"{len(rows)} sync alerts (newest first)")
+
+
 @sync_app.command("errors")
 def sync_errors(group_by: Optional[str] = typer.Option(None, "--group-by", help="code or field"),
                 export: Optional[Path] = typer.Option(None, "--export", help="Write the errors to this CSV."),

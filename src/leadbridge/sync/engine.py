@@ -12,6 +12,7 @@ from leadbridge.crm.protocol import Connector
 from leadbridge.crm.salesforce import Credentials, SalesforceConnector
 from leadbridge.errors import ConfigError, CrmConfigError, CrmError
 from leadbridge.store import outbox, sync_state
+from leadbridge.sync import alerts
 from leadbridge.sync.config import resolve_env
 from leadbridge.sync.pull import PullStats, pull
 from leadbridge.crm.classify import error_class
@@ -133,7 +134,7 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
 def pause(ws: "Workspace", exc: Exception) -> None:
     """Configuration errors stop the sync until someone fixes them (and raise an alert)."""
     sync_state.set_state(ws.db, "paused", str(exc))
-    sync_state.add_alert(ws.db, "config_error", "critical", f"sync paused: {exc}",
+    alerts.emit(ws, "config_error", "critical", f"sync paused: {exc}",
                          {"hint": getattr(exc, "hint", None)})
 
 
@@ -154,12 +155,15 @@ def _backlog(ws: "Workspace") -> int:
 
 def _alerts(ws: "Workspace", res: CycleResult) -> None:
     cfg = ws.config.sync
-    if res.backlog > cfg.critical_backlog:
-        sync_state.add_alert(ws.db, "backlog_critical", "critical",
-                             f"sync backlog {res.backlog:,} is above {cfg.critical_backlog:,}")
+    critical = res.backlog > cfg.critical_backlog
+    if critical and not sync_state.get_state(ws.db, "backlog_alerted"):  # once per spell above the threshold
+        alerts.emit(ws, "backlog_critical", "critical", f"sync backlog {res.backlog:,} is above {cfg.critical_backlog:,}",
+                    {"backlog": res.backlog, "threshold": cfg.critical_backlog})
+    if critical != bool(sync_state.get_state(ws.db, "backlog_alerted")):
+        sync_state.set_state(ws.db, "backlog_alerted", critical or None)
     attempted = res.pushed + res.failed
     if attempted >= 20 and res.failed / attempted >= cfg.error_spike_rate:
-        sync_state.add_alert(ws.db, "error_spike", "error",
+        alerts.emit(ws, "error_spike", "error",
                              f"{res.failed} of {attempted} records failed in one cycle",
                              {"failed": res.failed, "attempted": attempted})
 

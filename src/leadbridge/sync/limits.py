@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from leadbridge.errors import CrmError
 from leadbridge.store import sync_state
+from leadbridge.sync import alerts
 
 if TYPE_CHECKING:
     from leadbridge.crm.protocol import Connector
@@ -57,5 +58,5 @@ def queue_backoff(ws: "Workspace", exc: CrmError, now: datetime) -> None:
         why = f"CRM API limit reached ({exc})"
     sync_state.set_state(ws.db, "backoff_until", until.isoformat())
     sync_state.set_state(ws.db, "backoff_reason", why)
-    sync_state.add_alert(ws.db, "api_limit", "warning", f"{why}: sync waits until {until:%Y-%m-%d %H:%M} UTC",
+    alerts.emit(ws, "api_limit", "warning", f"{why}: sync waits until {until:%Y-%m-%d %H:%M} UTC",
                          {"code": exc.code, "until": until.isoformat()})

@@ -11,6 +11,7 @@ from leadbridge.crm.protocol import Connector, ErrorDetail
 from leadbridge.crm.salesforce.connector import parse_sf_datetime
 from leadbridge.model.changes import Change, Outcome, Source, SourceKind
 from leadbridge.store import sync_state
+from leadbridge.sync import alerts
 from leadbridge.sync.base import conflicts, crm_changes, norm
 from leadbridge.sync.mapping import from_crm, pulled_refs
 from leadbridge.sync.related import AFTER_PEOPLE, BEFORE_PEOPLE, DELETED_WINDOW, pull_related
@@ -200,7 +201,7 @@ def _apply_merges(ws: "Workspace", obj: str, merges: dict[str, tuple[str, int]])
             continue
         msg = (f"CRM merged {obj} {loser} into {master}; local people {a} and {b} are duplicates "
                "— run `leadbridge dedupe`")
-        sync_state.add_alert(ws.db, "crm_merge_duplicates", "warning", msg,
+        alerts.emit(ws, "crm_merge_duplicates", "warning", msg,
                              {"crm_object": obj, "loser": loser, "master": master, "people": [a, b]})
         held.append({"object": "person", "record_id": a, "crm_object": obj, "crm_id": loser, "error_class": "data",
                      "code": "CRM_MERGED", "message": msg, "fields": [],

@@ -21,6 +21,7 @@ from leadbridge.crm.protocol import Connector, ErrorDetail, SaveResult
 from leadbridge.errors import CrmConfigError, CrmError
 from leadbridge.model.changes import Change, Source, SourceKind
 from leadbridge.store import outbox, sync_state
+from leadbridge.sync import alerts
 from leadbridge.sync.limits import BUDGET_CODE, queue_backoff
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
     dead = outbox.retry(ws.db, ids, why, base=cfg.backoff_seconds, cap=cfg.backoff_cap_seconds,
                         max_attempts=cfg.max_attempts, jitter=lambda: random.random() * 0.5, now=now)
     if dead:
-        sync_state.add_alert(ws.db, "dead_letters", "error", f"{dead} outbox entries gave up after "
+        alerts.emit(ws, "dead_letters", "error", f"{dead} outbox entries gave up after "
                              f"{cfg.max_attempts} attempts: {why}")
 
 
