@@ -103,15 +103,23 @@ def open_errors(db: Database, code: str | None = None) -> list[dict[str, Any]]:
 
 
 def add_cycle(db: Database, row: dict[str, Any]) -> None:
-    with db.atomic() as conn:
-        conn.execute(db.table("sync_cycle").insert().values(**row))
+    add_cycles(db, [row])
 
 
-def cycles_since(db: Database, since: datetime) -> list[dict[str, Any]]:
+def add_cycles(db: Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        with db.atomic() as conn:
+            conn.execute(db.table("sync_cycle").insert(), rows)
+
+
+def cycles_since(db: Database, since: datetime, obj: str | None = "all") -> list[dict[str, Any]]:
+    """Cycle metrics since a time: the totals rows (object 'all'), one object's rows, or every row (None)."""
     t = db.table("sync_cycle")
+    stmt = sa.select(t).where(t.c.started_at >= since).order_by(t.c.id)
+    if obj is not None:
+        stmt = stmt.where(t.c.object == obj)
     with db.engine.connect() as conn:
-        return [row_dict(r) for r in conn.execute(
-            sa.select(t).where(t.c.started_at >= since).order_by(t.c.id)).mappings()]
+        return [row_dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def add_alert(db: Database, kind: str, severity: str, message: str, data: dict[str, Any] | None = None) -> None:

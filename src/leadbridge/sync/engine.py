@@ -123,12 +123,31 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
     if dry_run:
         res.dry_run = p.dry_run
         return res
-    sync_state.add_cycle(ws.db, {"started_at": start, "finished_at": res.finished_at, "object": "person",
-                                 "pushed": res.pushed, "pulled": res.pulled, "failed": res.failed,
-                                 "skipped": res.skipped, "api_calls": res.api_calls, "backlog": res.backlog})
+    sync_state.add_cycles(ws.db, _cycle_rows(ws, res, p, q))
+    if getattr(crm, "api_usage", None):  # the org's own daily count (Sforce-Limit-Info), for status
+        sync_state.set_state(ws.db, "crm_api_usage", {"used": crm.api_usage[0], "max": crm.api_usage[1],
+                                                      "at": res.finished_at.isoformat()})
     _alerts(ws, res)
     sync_state.prune_log(ws.db, cfg.log_retention_days)
     return res
+
+
+def _cycle_rows(ws: "Workspace", res: CycleResult, p: PushStats, q: PullStats) -> list[dict[str, Any]]:
+    """The cycle's metrics: a row of totals (object 'all', with the API calls) and one per object."""
+    head = {"started_at": res.started_at, "finished_at": res.finished_at}
+    rows = [{**head, "object": "all", "pushed": res.pushed, "pulled": res.pulled, "failed": res.failed,
+             "skipped": res.skipped, "api_calls": res.api_calls, "backlog": res.backlog}]
+    pulled = {"person": {"pulled": q.pulled, "failed": q.failed}, **(q.related or {})}
+    for obj in dict.fromkeys([*PUSH_ORDER, *pulled]):
+        b = outbox.backlog(ws.db, obj) if obj in PUSH_ORDER else {}
+        pushed, got = p.by_object.get(obj, {}), pulled.get(obj, {})
+        row = {**head, "object": obj, "pushed": pushed.get("pushed", 0), "pulled": got.get("pulled", 0),
+               "failed": pushed.get("failed", 0) + got.get("failed", 0),
+               "skipped": pushed.get("skipped", 0) + got.get("skipped", 0), "api_calls": 0,
+               "backlog": b.get("pending", 0) + b.get("in_flight", 0)}
+        if any(row[k] for k in ("pushed", "pulled", "failed", "skipped", "backlog")) or b:
+            rows.append(row)
+    return rows
 
 
 def pause(ws: "Workspace", exc: Exception) -> None:
