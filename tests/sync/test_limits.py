@@ -94,3 +94,22 @@ def test_transient_errors_back_off_per_record_exponentially_with_jitter(connecte
             conn.execute(ws.db.table("outbox").update().values(next_attempt_at=None))
     assert len({w.total_seconds() for w in delays[0]}) > 1  # jitter drawn per record
     assert run_cycle(ws, crm, do_pull=False).pushed == 30
+
+
+def test_a_limit_on_the_first_call_sends_back_every_record_of_the_later_calls(connected):
+    ws, srv, crm = connected
+    ids = people(ws, 5)
+    run_cycle(ws, crm, do_pull=False)  # five Leads: their next push is an update by Id
+    ws.write([Change({"title": "CFO"}, id=pid) for pid in ids], SourceKind.UI)
+    ws.write([Change({"email": f"new{i}@example.com", "last_name": "N", "company": "C"}) for i in range(5)],
+             SourceKind.UI)
+    srv.faults.fail_next("ratelimit", path="/composite/sobjects")  # the first call: the new records' upsert
+    res = run_cycle(ws, crm, do_pull=False)
+    assert res.pushed == 0 and res.paused.startswith("waiting")
+    waiting = [r for r in rows(ws) if r["state"] != "done"]
+    assert len(waiting) == 10 and {r["state"] for r in waiting} == {"pending"}  # none left in flight
+    resume(ws)
+    with ws.db.atomic() as conn:
+        conn.execute(ws.db.table("outbox").update().values(next_attempt_at=None))
+    assert run_cycle(ws, crm, do_pull=False).pushed == 10
+    assert {l.get("Title") for l in srv.org.store.table("Lead").values() if l["LastName"] != "N"} == {"CFO"}

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
+from leadbridge.crm.classify import error_class
 from leadbridge.crm.protocol import Connector
 from leadbridge.crm.salesforce import Credentials, SalesforceConnector
 from leadbridge.errors import ConfigError, CrmConfigError, CrmError
@@ -15,7 +16,6 @@ from leadbridge.store import outbox, sync_state
 from leadbridge.sync import alerts
 from leadbridge.sync.config import resolve_env
 from leadbridge.sync.pull import PullStats, pull
-from leadbridge.crm.classify import error_class
 from leadbridge.sync.limits import BUDGET_CODE, limit_calls, queue_backoff
 from leadbridge.sync.push import PUSH_ORDER, PushStats, push
 from leadbridge.sync.send import QueueBackoff
@@ -153,8 +153,7 @@ def _cycle_rows(ws: "Workspace", res: CycleResult, p: PushStats, q: PullStats) -
 def pause(ws: "Workspace", exc: Exception) -> None:
     """Configuration errors stop the sync until someone fixes them (and raise an alert)."""
     sync_state.set_state(ws.db, "paused", str(exc))
-    alerts.emit(ws, "config_error", "critical", f"sync paused: {exc}",
-                         {"hint": getattr(exc, "hint", None)})
+    alerts.emit(ws, "config_error", "critical", f"sync paused: {exc}", {"hint": getattr(exc, "hint", None)})
 
 
 def resume(ws: "Workspace") -> None:
@@ -182,9 +181,8 @@ def _alerts(ws: "Workspace", res: CycleResult) -> None:
         sync_state.set_state(ws.db, "backlog_alerted", critical or None)
     attempted = res.pushed + res.failed
     if attempted >= 20 and res.failed / attempted >= cfg.error_spike_rate:
-        alerts.emit(ws, "error_spike", "error",
-                             f"{res.failed} of {attempted} records failed in one cycle",
-                             {"failed": res.failed, "attempted": attempted})
+        alerts.emit(ws, "error_spike", "error", f"{res.failed} of {attempted} records failed in one cycle",
+                    {"failed": res.failed, "attempted": attempted})
 
 
 def run_forever(ws: "Workspace", crm: Connector, interval: float, *, do_push: bool = True, do_pull: bool = True,

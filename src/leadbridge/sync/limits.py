@@ -59,4 +59,4 @@ def queue_backoff(ws: "Workspace", exc: CrmError, now: datetime) -> None:
     sync_state.set_state(ws.db, "backoff_until", until.isoformat())
     sync_state.set_state(ws.db, "backoff_reason", why)
     alerts.emit(ws, "api_limit", "warning", f"{why}: sync waits until {until:%Y-%m-%d %H:%M} UTC",
-                         {"code": exc.code, "until": until.isoformat()})
+                {"code": exc.code, "until": until.isoformat()})

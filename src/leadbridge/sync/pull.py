@@ -202,7 +202,7 @@ def _apply_merges(ws: "Workspace", obj: str, merges: dict[str, tuple[str, int]])
         msg = (f"CRM merged {obj} {loser} into {master}; local people {a} and {b} are duplicates "
                "— run `leadbridge dedupe`")
         alerts.emit(ws, "crm_merge_duplicates", "warning", msg,
-                             {"crm_object": obj, "loser": loser, "master": master, "people": [a, b]})
+                    {"crm_object": obj, "loser": loser, "master": master, "people": [a, b]})
         held.append({"object": "person", "record_id": a, "crm_object": obj, "crm_id": loser, "error_class": "data",
                      "code": "CRM_MERGED", "message": msg, "fields": [],
                      "fix": suggest_fix(ErrorDetail("CRM_MERGED", msg))})

@@ -27,6 +27,7 @@ from leadbridge.sync.limits import BUDGET_CODE, queue_backoff
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
 
+
 class QueueBackoff(Exception):
     """The CRM refused calls for a limit (or the budget is spent): the whole push stops this cycle."""
 
@@ -104,7 +105,7 @@ def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
                         max_attempts=cfg.max_attempts, jitter=lambda: random.random() * 0.5, now=now)
     if dead:
         alerts.emit(ws, "dead_letters", "error", f"{dead} outbox entries gave up after "
-                             f"{cfg.max_attempts} attempts: {why}")
+                    f"{cfg.max_attempts} attempts: {why}")
 
 
 def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, stats: PushStats,
@@ -116,7 +117,14 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
     cfg, db = ws.config.sync, ws.db
     caps = crm.capabilities
     linked: list[tuple[int, str]] = []
-    for (obj, kind), items in _by_call(plans).items():
+    calls = list(_by_call(plans).items())
+
+    def later(n: int, items, first: int) -> list[int]:
+        """Entries of the records not sent yet: this call's from `first` on, and every later call's."""
+        rids = [rid for rid, _ in items[first:]] + [rid for _, its in calls[n + 1:] for rid, _ in its]
+        return entry_ids(by_record, rids)
+
+    for n, ((obj, kind), items) in enumerate(calls):
         size = len(items) if caps.bulk and len(items) >= caps.bulk_threshold else caps.batch_size
         for start in range(0, len(items), size):
             chunk = items[start:start + size]
@@ -128,7 +136,7 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                     results = crm.update(obj, [p for _, p in chunk])
             except CrmConfigError:
                 # this and every later chunk back to pending untouched; the engine pauses the sync
-                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start:]]), "sync paused", now)
+                _unsent(ws, later(n, items, start), "sync paused", now)
                 raise
             except CrmError as exc:
                 if error_class(exc.code or "") != "backoff":
@@ -139,15 +147,14 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                 if sent:
                     _retry(ws, ids, str(exc), now, stats, len(chunk))
                 queue_backoff(ws, exc, now)
-                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + (size if sent else 0):]]),
-                        str(exc), now)
+                _unsent(ws, later(n, items, start + (size if sent else 0)), str(exc), now)
                 raise QueueBackoff(exc) from None
             config_error = _apply_results(ws, crm, local, obj, chunk, results, by_record, stats, now, linked)
             if bases:
                 sync_state.save_bases(db, local, {rid: bases[rid] for (rid, _), r in zip(chunk, results)
                                                   if r.ok and rid in bases})
             if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
-                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + size:]]), "sync paused", now)
+                _unsent(ws, later(n, items, start + size), "sync paused", now)
                 raise CrmConfigError(f"{config_error.code}: {config_error.message}", code=config_error.code,
                                      fields=list(config_error.fields))
     return linked
