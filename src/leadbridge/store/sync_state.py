@@ -202,12 +202,21 @@ def get_bases(db: Database, obj: str, record_ids: Iterable[int]) -> dict[int, tu
     return out
 
 
-def save_bases(db: Database, obj: str, bases: dict[int, tuple[str, dict[str, Any]]]) -> None:
-    """Merge agreed values into the records' sync bases (a base of another CRM object is replaced)."""
+def save_bases(db: Database, obj: str, bases: dict[int, tuple[str, dict[str, Any]]], replace: bool = False) -> None:
+    """Merge agreed values into the records' sync bases (a base of another CRM object is replaced);
+    `replace`: the values are whole bases (a record's first push), stored without reading the old."""
     if not bases:
         return
     t = db.table("sync_base")
     now = datetime.now(timezone.utc)
+    if replace:
+        ids = list(bases)
+        with db.atomic() as conn:
+            for i in range(0, len(ids), 900):
+                conn.execute(t.delete().where(t.c.object == obj, t.c.record_id.in_(ids[i:i + 900])))
+            conn.execute(t.insert(), [{"object": obj, "record_id": rid, "crm_object": co, "updated_at": now,
+                                       "base": json.dumps(values, default=str)} for rid, (co, values) in bases.items()])
+        return
     have = get_bases(db, obj, bases)
     inserts, updates = [], []
     for rid, (crm_object, values) in bases.items():

@@ -65,7 +65,7 @@ def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: boo
     plans: dict[tuple[str, str | None], list[tuple[int, dict[str, Any]]]] = {}
     done_ids, skip_ids, log, errors = [], [], [], []
     waiting: dict[str, list[int]] = {}
-    bases: dict[int, tuple[str, dict[str, Any]]] = {}  # what each record's push makes both hold
+    bases: dict[int, tuple[str, dict[str, Any], bool]] = {}  # what each record's push makes both hold
     for rid, group in by_record.items():
         ids = [e["id"] for e in group]
         rec = records.get(rid)
@@ -110,7 +110,7 @@ def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: boo
         else:
             payload["Id"] = target[1]
         plans.setdefault(target, []).append((rid, payload))
-        bases[rid] = (target[0], pushed_values(rec, payload, mapping))
+        bases[rid] = (target[0], pushed_values(rec, payload, mapping), target[1] is None)
     if dry_run:
         stats.dry_run += [{"object": "person", "record": rid, "crm_object": t[0],
                            "crm_id": t[1] or "(new, by external id)", "fields": p}

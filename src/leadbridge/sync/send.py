@@ -109,11 +109,12 @@ def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
 
 
 def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, stats: PushStats,
-         now: datetime, external_id: str, bases: dict[int, tuple[str, dict[str, Any]]] | None = None
+         now: datetime, external_id: str, bases: dict[int, tuple[str, dict[str, Any], bool]] | None = None
          ) -> list[tuple[int, str]]:
     """Send each call's records, settling every chunk on its own: a failed chunk never takes the
     chunks that succeeded with it. Returns the records newly linked to a CRM id. `bases`: per record,
-    the values both systems hold once its push succeeds (stored as its sync base)."""
+    (CRM object, the values both systems hold once its push succeeds, whether that is its whole
+    sync base: a first push), stored as its sync base."""
     cfg, db = ws.config.sync, ws.db
     caps = crm.capabilities
     linked: list[tuple[int, str]] = []
@@ -151,8 +152,10 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                 raise QueueBackoff(exc) from None
             config_error = _apply_results(ws, crm, local, obj, chunk, results, by_record, stats, now, linked)
             if bases:
-                sync_state.save_bases(db, local, {rid: bases[rid] for (rid, _), r in zip(chunk, results)
-                                                  if r.ok and rid in bases})
+                ok = [rid for (rid, _), r in zip(chunk, results) if r.ok and rid in bases]
+                for whole in (True, False):
+                    sync_state.save_bases(db, local, {rid: bases[rid][:2] for rid in ok if bases[rid][2] is whole},
+                                          replace=whole)
             if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
                 _unsent(ws, later(n, items, start + size), "sync paused", now)
                 raise CrmConfigError(f"{config_error.code}: {config_error.message}", code=config_error.code,
