@@ -1,6 +1,6 @@
 """Sync to the sandbox: 100k changed people pushed (collections vs bulk), and write→CRM latency.
 
-    python benchmarks/sync_push.py [--people 100000] [--latency-samples 50]
+    python benchmarks/sync_push.py [--people 100000] [--latency-samples 50] [--paths collections,bulk]
 
 Prints, for each path (collections, Bulk API 2.0 above 2,000 records), the API calls, wall time
 and local CPU per record to push 100k new people and then the same 100k changed; then p50/p95
@@ -102,12 +102,14 @@ def latency(samples: int, tmp: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--people", type=int, default=100_000)
-    ap.add_argument("--latency-samples", type=int, default=50)
+    ap.add_argument("--latency-samples", type=int, default=50, help="0: no latency run")
+    ap.add_argument("--paths", default="collections,bulk", help="which push paths to measure")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        push_all(args.people, False, Path(tmp))
-        push_all(args.people, True, Path(tmp))
-        latency(args.latency_samples, Path(tmp))
+        for path in args.paths.split(","):
+            push_all(args.people, path.strip() == "bulk", Path(tmp))
+        if args.latency_samples:
+            latency(args.latency_samples, Path(tmp))
 
 
 if __name__ == "__main__":
