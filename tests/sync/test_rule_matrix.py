@@ -4,8 +4,10 @@
 One scenario per database runs every case at once (one person per case, one field per rule); each case
 is then its own test. Values: O the value both systems start with, M a local (marketing) change, S a
 CRM (sales) change, None a blank. `both` = the CRM changes first and the local change is more recent;
-`both_crm_later` = the other order. The pull reads no overlap window here (overlap_seconds=0), so a
-record is only re-read when it changed in the CRM: the cases show the rules, not the re-read.
+`both_crm_later` = the other order; `local_crm_other` / `crm_local_other` = a change on one side plus an
+unrelated edit of the same record on the other (the sync base must tell them from a change on both).
+The pull reads no overlap window here (overlap_seconds=0), so a record is only re-read when it
+changed in the CRM: the cases show the rules, not the re-read.
 """
 
 from __future__ import annotations
