@@ -1,6 +1,5 @@
-"""Sync tests: tests/sync on sys.path (fakecrm), and a workspace connected to a sandbox CRM over HTTPS."""
+"""Sync tests: a workspace connected to a sandbox CRM over HTTPS."""
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,6 @@ from leadbridge.sync.connection import connect_sandbox
 from leadbridge.sync.engine import connect
 from leadbridge.workspace import Workspace
 
-sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture

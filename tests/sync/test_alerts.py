@@ -105,3 +105,50 @@ def test_expired_credentials_pause_the_sync_and_alert(connected):
     srv.config.password = good
     resume(ws)
     assert run_cycle(ws, crm).pushed == 2 and len(srv.org.store.table("Lead")) == 4
+
+
+def test_alerts_reach_subscribers_the_log_and_the_cli(connected, caplog, capsys):
+    from leadbridge.cli.main import main
+    from leadbridge.sync import alerts
+
+    ws, srv = connected
+    got: list[alerts.Alert] = []
+
+    def broken(alert):  # a failing channel never stops the sync
+        raise RuntimeError("webhook down")
+
+    alerts.subscribe(got.append)
+    alerts.subscribe(broken)
+    try:
+        people(ws, 2, title="CTO")
+        ws.config.sync.lead.fields["title"] = "Job_Title__c"  # no such field on Lead: configuration error
+        with caplog.at_level("WARNING", logger="leadbridge.sync.alerts"):
+            res = run_cycle(ws, connect(ws))
+    finally:
+        alerts.unsubscribe(got.append)
+        alerts.unsubscribe(broken)
+    assert res.paused
+    assert [(a.kind, a.severity) for a in got] == [("config_error", "critical")] and "Job_Title__c" in got[0].message
+    assert any(r.levelname == "CRITICAL" and "config_error" in r.getMessage() for r in caplog.records)
+    assert any("alert subscriber" in r.getMessage() for r in caplog.records)  # the broken one, logged
+    assert main(["sync", "alerts", "-w", str(ws.root), "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert (row["kind"], row["severity"]) == ("config_error", "critical") and "Job_Title__c" in row["message"]
+    assert main(["sync", "alerts", "-w", str(ws.root)]) == 0
+    assert "config_error" in capsys.readouterr().out
+
+
+def test_a_critical_backlog_alerts_once_per_spell(connected):
+    ws, srv = connected
+    ws.config.sync.critical_backlog, ws.config.sync.claim_size = 10, 5
+    people(ws, 30)
+    crm = connect(ws)
+    for _ in range(3):
+        run_cycle(ws, crm, do_pull=False)  # 25, 20, 15 left: still critical
+    assert kinds(ws) == ["backlog_critical"]
+    ws.config.sync.claim_size = 100
+    run_cycle(ws, crm, do_pull=False)
+    people(ws, 30, start=100)
+    ws.config.sync.claim_size = 5
+    run_cycle(ws, crm, do_pull=False)  # critical again: a new spell, a new alert
+    assert kinds(ws) == ["backlog_critical", "backlog_critical"]

@@ -4,8 +4,10 @@
 One scenario per database runs every case at once (one person per case, one field per rule); each case
 is then its own test. Values: O the value both systems start with, M a local (marketing) change, S a
 CRM (sales) change, None a blank. `both` = the CRM changes first and the local change is more recent;
-`both_crm_later` = the other order. The pull reads no overlap window here (overlap_seconds=0), so a
-record is only re-read when it changed in the CRM: the cases show the rules, not the re-read.
+`both_crm_later` = the other order; `local_crm_other` / `crm_local_other` = a change on one side plus an
+unrelated edit of the same record on the other (the sync base must tell them from a change on both).
+The pull reads no overlap window here (overlap_seconds=0), so a record is only re-read when it
+changed in the CRM: the cases show the rules, not the re-read.
 """
 
 from __future__ import annotations
@@ -43,7 +45,12 @@ FIELDS = {
     "append": ("comments", "Description", ("first note", "local note", "sales note")),
     "none": ("rating", "Rating", ("Hot", "Warm", "Cold")),
 }
-SIDES = ("local", "crm", "both", "both_crm_later")
+SIDES = ("local", "crm", "both", "both_crm_later", "local_crm_other", "crm_local_other")
+# `local_crm_other`: the field changes here, then sales edit another field of the record (its
+# LastModifiedDate is then newer than the local change, though the CRM did not touch this field);
+# `crm_local_other`: the field changes in the CRM, then marketing edits another field here.
+# Both must end as the one-sided cases: the sync base tells a change on one side from one on both.
+OTHER_LOCAL, OTHER_CRM = "mobile_phone", "MobilePhone"
 O, M, S, BLANK = "O", "M", "S", "BLANK"
 # for append, the CRM user appends by hand: the CRM text becomes "first note\nsales note"
 UI, CRM = "ui", "crm:Lead"  # the source named in an appended line's stamp
@@ -115,6 +122,12 @@ EXPECTED: dict[Case, tuple[Any, Any]] = {
 }
 
 
+# a change on one side plus an unrelated edit on the other ends like the one-sided change
+for (_c, _want) in list(EXPECTED.items()):
+    if _c.side in ("local", "crm") and _c.kind == "value" and _c.start == "value":
+        EXPECTED[Case(_c.rule, f"{_c.side}_{'crm' if _c.side == 'local' else 'local'}_other")] = _want
+
+
 def _value(rule: str, token: str) -> Any:
     o, m, s = FIELDS[rule][2]
     return {O: o, M: m, S: s, BLANK: None}[token]
@@ -174,17 +187,27 @@ def _run(ws: Workspace, srv: SandboxServer) -> dict[Case, tuple[Any, Any]]:
         value = None if c.kind == "blank" else _value(c.rule, M)
         ws.write([Change({FIELDS[c.rule][0]: value}, id=pids[c])], SourceKind.UI)
 
+    def other_edit(c: Case, where: str) -> None:
+        if where == "crm":
+            srv.org.commit("Lead", [srv.org.prepare_update("Lead", leads[pids[c]]["Id"], {OTHER_CRM: "+1 555 0100"})])
+        else:
+            ws.write([Change({OTHER_LOCAL: "+1 555 0199"}, id=pids[c])], SourceKind.UI)
+
     for c in cases:
-        if c.side in ("crm", "both"):
+        if c.side in ("crm", "both", "crm_local_other"):
             crm_edit(c)
     time.sleep(0.05)  # field-history and CRM times must differ for "which change is more recent"
     for c in cases:
-        if c.side in ("local", "both", "both_crm_later"):
+        if c.side in ("local", "both", "both_crm_later", "local_crm_other"):
             local_edit(c)
+        if c.side == "crm_local_other":
+            other_edit(c, "local")
     time.sleep(0.05)
     for c in cases:
         if c.side == "both_crm_later":
             crm_edit(c)
+        if c.side == "local_crm_other":
+            other_edit(c, "crm")
     run_cycle(ws, crm)
     run_cycle(ws, crm)  # and the echo of that push
     assert outbox.backlog(ws.db, "person").get("pending", 0) == 0

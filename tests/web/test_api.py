@@ -66,7 +66,8 @@ def test_sync_errors_resync_and_status_over_the_api(synced_web):
         status = client.get("/api/sync/status").json()
         assert status["open_errors"] == 2 and status["status"] in ("normal", "increasing", "critical")
         assert status["last_cycle"]["pushed"] == 3 and status["last_cycle"]["failed"] == 2
-        assert sum(n for _, n in status["throughput_per_hour"]["hours"]) >= 3
+        assert sum(status["throughput_per_hour"]["hours"]) >= 3
+        assert len(status["throughput_per_hour"]["hour_labels"]) == len(status["throughput_per_hour"]["hours"])
 
         log = client.get(f"/api/people/{ok[0]}/sync-log").json()
         assert log and log[-1]["direction"] == "push" and log[-1]["crm_id"]

@@ -141,26 +141,59 @@ def _print_cycle(res) -> None:
 
 @sync_app.command("status")
 def sync_status_cmd(workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
-    """Backlog and its 5-day trend, throughput per hour, last cycle, API use, and the status."""
+    """Per object: backlog and its 5-day trend, throughput per hour (24 h), the last cycles'
+    pushed/pulled/failed/skipped; API calls against the budget; normal/increasing/critical
+    (critical: backlog > sync.critical_backlog or paused; increasing: grew sync.increasing_cycles cycles running)."""
     from leadbridge.sync.status import sync_status
     with open_workspace(workspace) as ws:
         s = sync_status(ws)
     if as_json:
         print_json(s)
         return
-    colour = {"normal": "green", "increasing": "yellow", "critical": "red"}[s["status"]]
-    console.print(f"person sync: [{colour}]{s['status']}[/]" + (f" ({s['paused']})" if s["paused"] else ""))
-    console.print(f"  backlog {s['backlog']:,}  trend {s['backlog_trend']['sparkline'] or '-'}  queue {s['queue']}")
+    colour = {"normal": "green", "increasing": "yellow", "critical": "red"}
+    console.print(f"sync: [{colour[s['status']]}]{s['status']}[/] — {s['status_reason']}"
+                  + (f"\n  {s['paused']}" if s["paused"] and s["paused"] not in s["status_reason"] else ""))
+    rows = []
     for obj, o in s["objects"].items():
-        console.print(f"    {obj:<16} backlog {o['backlog']:,}  {o['queue']}")
+        t, c = o["throughput_per_hour"], o["last_cycle"] or {}
+        rows.append({"object": obj, "status": o["status"], "backlog": o["backlog"],
+                     "trend 5 d": o["backlog_trend"]["sparkline"] or "-",
+                     "per hour max/min/avg": f"{t['max']:,}/{t['min']:,}/{t['avg']:,}",
+                     "last cycle push/pull/fail/skip": "/".join(str(c.get(k, 0)) for k in
+                                                                ("pushed", "pulled", "failed", "skipped"))})
     t = s["throughput_per_hour"]
-    console.print(f"  throughput/hour (24 h): max {t['max']:,} min {t['min']:,} avg {t['avg']:,}")
-    if s["last_cycle"]:
-        c = s["last_cycle"]
-        console.print(f"  last cycle: pushed {c['pushed']} pulled {c['pulled']} failed {c['failed']} skipped {c['skipped']}")
-    console.print(f"  API calls today {s['api_calls_today']:,} of budget {s['api_budget'] or '-'}; open errors {s['open_errors']}")
+    rows.append({"object": "all", "status": s["status"], "backlog": s["backlog"],
+                 "trend 5 d": s["backlog_trend"]["sparkline"] or "-",
+                 "per hour max/min/avg": f"{t['max']:,}/{t['min']:,}/{t['avg']:,}",
+                 "last cycle push/pull/fail/skip": "/".join(str((s["last_cycle"] or {}).get(k, 0)) for k in
+                                                            ("pushed", "pulled", "failed", "skipped"))})
+    print_table(rows, list(rows[0]), title="sync status")
+    crm_use = s["crm_api_usage"]
+    limit = f"{s['api_budget']:,}" if s["api_budget"] else "-"
+    console.print(f"  API calls today {s['api_calls_today']:,} of budget {limit}"
+                  + (f" (left {s['api_budget_left']:,})" if s["api_budget_left"] is not None else "")
+                  + (f"; the org: {crm_use['used']:,} of {crm_use['max']:,}" if crm_use else "")
+                  + f"; open errors {s['open_errors']}")
     for a in s["alerts"][:5]:
         console.print(f"  [red]alert[/] {a['at']:%Y-%m-%d %H:%M} {a['kind']}: {a['message']}")
+
+
+@sync_app.command("alerts")
+def sync_alerts(limit: int = typer.Option(50, "--limit", min=1, help="How many, newest first."),
+                kind: Optional[str] = typer.Option(None, "--kind", help="Only this kind, e.g. config_error."),
+                workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt) -> None:
+    """Alerts the sync raised: configuration errors that paused it, a critical backlog, error-rate spikes,
+    API limits, CRM merges to finish here. Recorded in the database and logged as they happen."""
+    from leadbridge.sync.alerts import recent
+    with open_workspace(workspace) as ws:
+        rows = recent(ws, limit, kind)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        console.print("no sync alerts")
+        return
+    print_table(rows, ["at", "severity", "kind", "message"], title=f"{len(rows)} sync alerts (newest first)")
 
 
 @sync_app.command("errors")

@@ -6,7 +6,7 @@ from leadbridge.crm.protocol import ErrorDetail
 
 TRANSIENT = {"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG", "QUERY_TIMEOUT",
              "INVALID_SESSION_ID", "TIMEOUT", "CONNECTION_ERROR", "HTTP_5XX", "TOO_MANY_REQUESTS"}
-QUEUE_BACKOFF = {"REQUEST_LIMIT_EXCEEDED"}
+QUEUE_BACKOFF = {"REQUEST_LIMIT_EXCEEDED", "API_BUDGET_EXHAUSTED"}
 CONFIGURATION = {"INVALID_FIELD", "INVALID_TYPE", "INSUFFICIENT_ACCESS_OR_READONLY", "INVALID_FIELD_FOR_INSERT_UPDATE",
                  "INSUFFICIENT_ACCESS_ON_CROSS_REFERENCE_ENTITY", "INVALID_LOGIN", "NOT_FOUND", "API_DISABLED_FOR_ORG",
                  "INVALID_SESSION_ID_PERSISTENT", "NO_SUCH_EXTERNAL_ID_FIELD"}
@@ -31,6 +31,8 @@ _FIXES = {
     "INVALID_FIELD": "the mapping names a CRM field that does not exist: `leadbridge mapping check`",
     "INSUFFICIENT_ACCESS_OR_READONLY": "give the sync user edit access to the object and fields",
     "REQUEST_LIMIT_EXCEEDED": "the CRM's daily API requests are spent: the sync waits and resumes by itself",
+    "API_BUDGET_EXHAUSTED": "leadbridge's daily API budget (crm.daily_api_budget) is spent: the sync resumes at "
+                            "midnight UTC, or raise the budget",
 }
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 
@@ -66,8 +66,9 @@ def fail(db: Database, ids: Sequence[int], error: str) -> None:
 
 
 def retry(db: Database, ids: Sequence[int], error: str, *, base: float, cap: float, max_attempts: int,
-          jitter: float, now: datetime | None = None, count_attempt: bool = True) -> int:
-    """Back to pending with exponential backoff; entries past `max_attempts` become dead. Returns how many died."""
+          jitter: float | Callable[[], float], now: datetime | None = None, count_attempt: bool = True) -> int:
+    """Back to pending with exponential backoff (× 1 + jitter, drawn per entry when a callable);
+    entries past `max_attempts` become dead. Returns how many died."""
     now = now or datetime.now(timezone.utc)
     t = db.table("outbox")
     dead = 0
@@ -81,7 +82,7 @@ def retry(db: Database, ids: Sequence[int], error: str, *, base: float, cap: flo
                     values = {"state": "dead", "attempts": n}
                     dead += 1
                 else:
-                    delay = min(cap, base * (2 ** max(0, n - 1))) * (1 + jitter)
+                    delay = min(cap, base * (2 ** max(0, n - 1))) * (1 + (jitter() if callable(jitter) else jitter))
                     values = {"state": "pending", "attempts": n, "next_attempt_at": now + timedelta(seconds=delay)}
                 conn.execute(t.update().where(t.c.id == rid).values(last_error=error, claimed_by=None, **values))
     return dead

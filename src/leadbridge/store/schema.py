@@ -250,6 +250,12 @@ def _sync_tables(md: sa.MetaData) -> None:
              sa.Column("api_calls", sa.Integer, nullable=False, default=0),
              sa.Column("backlog", sa.Integer, nullable=False, default=0),
              sa.Index("ix_sync_cycle_started", "started_at"))
+    sa.Table("sync_base", md,  # per record: the last value of each synced field both systems agreed on
+             sa.Column("object", sa.String(40), primary_key=True),
+             sa.Column("record_id", sa.BigInteger, primary_key=True),
+             sa.Column("crm_object", sa.String(80), nullable=False),
+             sa.Column("base", sa.Text(), nullable=False),  # JSON: local field → value
+             sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False))
     sa.Table("alert", md,
              sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
              sa.Column("at", sa.DateTime(timezone=True), nullable=False),

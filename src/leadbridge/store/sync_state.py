@@ -103,15 +103,23 @@ def open_errors(db: Database, code: str | None = None) -> list[dict[str, Any]]:
 
 
 def add_cycle(db: Database, row: dict[str, Any]) -> None:
-    with db.atomic() as conn:
-        conn.execute(db.table("sync_cycle").insert().values(**row))
+    add_cycles(db, [row])
 
 
-def cycles_since(db: Database, since: datetime) -> list[dict[str, Any]]:
+def add_cycles(db: Database, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        with db.atomic() as conn:
+            conn.execute(db.table("sync_cycle").insert(), rows)
+
+
+def cycles_since(db: Database, since: datetime, obj: str | None = "all") -> list[dict[str, Any]]:
+    """Cycle metrics since a time: the totals rows (object 'all'), one object's rows, or every row (None)."""
     t = db.table("sync_cycle")
+    stmt = sa.select(t).where(t.c.started_at >= since).order_by(t.c.id)
+    if obj is not None:
+        stmt = stmt.where(t.c.object == obj)
     with db.engine.connect() as conn:
-        return [row_dict(r) for r in conn.execute(
-            sa.select(t).where(t.c.started_at >= since).order_by(t.c.id)).mappings()]
+        return [row_dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def add_alert(db: Database, kind: str, severity: str, message: str, data: dict[str, Any] | None = None) -> None:
@@ -179,3 +187,51 @@ def errors_with_code(db: Database, obj: str, record_ids: Iterable[int], code: st
             for r in conn.execute(stmt).mappings():
                 out[r["record_id"]] = row_dict(r)
     return out
+
+
+def get_bases(db: Database, obj: str, record_ids: Iterable[int]) -> dict[int, tuple[str, dict[str, Any]]]:
+    """Sync bases of records: record id → (CRM object, {field: last agreed value})."""
+    t = db.table("sync_base")
+    ids = sorted(set(record_ids))
+    out: dict[int, tuple[str, dict[str, Any]]] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(ids), 900):
+            for r in conn.execute(sa.select(t.c.record_id, t.c.crm_object, t.c.base).where(
+                    t.c.object == obj, t.c.record_id.in_(ids[i:i + 900]))):
+                out[r.record_id] = (r.crm_object, json.loads(r.base))
+    return out
+
+
+def save_bases(db: Database, obj: str, bases: dict[int, tuple[str, dict[str, Any]]], replace: bool = False) -> None:
+    """Merge agreed values into the records' sync bases (a base of another CRM object is replaced);
+    `replace`: the values are whole bases (a record's first push), stored without reading the old."""
+    if not bases:
+        return
+    t = db.table("sync_base")
+    now = datetime.now(timezone.utc)
+    if replace:
+        ids = list(bases)
+        with db.atomic() as conn:
+            for i in range(0, len(ids), 900):
+                conn.execute(t.delete().where(t.c.object == obj, t.c.record_id.in_(ids[i:i + 900])))
+            conn.execute(t.insert(), [{"object": obj, "record_id": rid, "crm_object": co, "updated_at": now,
+                                       "base": json.dumps(values, default=str)} for rid, (co, values) in bases.items()])
+        return
+    have = get_bases(db, obj, bases)
+    inserts, updates = [], []
+    for rid, (crm_object, values) in bases.items():
+        old = have.get(rid)
+        if old is None:
+            inserts.append({"object": obj, "record_id": rid, "crm_object": crm_object,
+                            "base": json.dumps(values, default=str), "updated_at": now})
+        else:
+            merged = {**old[1], **values} if old[0] == crm_object else values
+            updates.append({"k_rid": rid, "k_crm": crm_object, "k_base": json.dumps(merged, default=str),
+                            "k_at": now})
+    with db.atomic() as conn:
+        if inserts:
+            conn.execute(t.insert(), inserts)
+        if updates:
+            conn.execute(t.update().where(t.c.object == obj, t.c.record_id == sa.bindparam("k_rid"))
+                         .values(crm_object=sa.bindparam("k_crm"), base=sa.bindparam("k_base"),
+                                 updated_at=sa.bindparam("k_at")), updates)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable
 
+from leadbridge.crm.classify import error_class
 from leadbridge.crm.protocol import Connector
 from leadbridge.crm.salesforce import Credentials, SalesforceConnector
 from leadbridge.errors import ConfigError, CrmConfigError, CrmError
 from leadbridge.store import outbox, sync_state
+from leadbridge.sync import alerts
 from leadbridge.sync.config import resolve_env
 from leadbridge.sync.pull import PullStats, pull
+from leadbridge.sync.limits import BUDGET_CODE, limit_calls, queue_backoff
 from leadbridge.sync.push import PUSH_ORDER, PushStats, push
+from leadbridge.sync.send import QueueBackoff
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
@@ -66,7 +70,8 @@ def paused_reason(ws: "Workspace", now: datetime) -> str | None:
         return f"paused: {state}"
     until = sync_state.get_state(ws.db, "backoff_until")
     if until and datetime.fromisoformat(until) > now:
-        return f"waiting for the CRM's API limit until {until}"
+        why = sync_state.get_state(ws.db, "backoff_reason") or "CRM API limit reached"
+        return f"waiting: {why}, until {until}"
     return None
 
 
@@ -78,6 +83,9 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
     calls0 = crm.api_calls
     res = CycleResult(start, start)
     res.paused = paused_reason(ws, start)
+    if not res.paused and not dry_run and limit_calls(ws, crm, start) == 0:
+        queue_backoff(ws, CrmError("budget spent", code=BUDGET_CODE), start)
+        res.paused = paused_reason(ws, start)
     if res.paused:
         res.backlog = _backlog(ws)
         return res
@@ -94,16 +102,18 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
             except CrmError as exc:  # transient: the cursors did not move, the next cycle reads it again
                 res.pull_error = str(exc)
                 log.warning("sync: pull failed, retried next cycle: %s", exc)
-                if exc.code == "REQUEST_LIMIT_EXCEEDED":
-                    until = start + timedelta(seconds=cfg.limit_backoff_seconds)
-                    sync_state.set_state(ws.db, "backoff_until", until.isoformat())
-                    sync_state.add_alert(ws.db, "api_limit", "warning", f"CRM API limit reached: sync waits ({exc})")
+                if error_class(exc.code or "") == "backoff":
+                    queue_backoff(ws, exc, start)
+                    res.paused = paused_reason(ws, start)
                     do_push = False
         if do_push:
             p = push(ws, crm, dry_run=dry_run, now=start)
     except CrmConfigError as exc:
         pause(ws, exc)
         res.paused = f"paused: {exc}"
+    except QueueBackoff as exc:
+        p = exc.stats or p
+        res.paused = paused_reason(ws, start) or f"waiting: {exc}"
     res.finished_at = datetime.now(timezone.utc)
     res.pushed, res.failed, res.skipped = p.pushed, p.failed + q.failed, p.skipped
     res.pulled, res.unchanged, res.converted = q.pulled, q.unchanged, q.converted
@@ -113,24 +123,43 @@ def run_cycle(ws: "Workspace", crm: Connector, *, do_push: bool = True, do_pull:
     if dry_run:
         res.dry_run = p.dry_run
         return res
-    sync_state.add_cycle(ws.db, {"started_at": start, "finished_at": res.finished_at, "object": "person",
-                                 "pushed": res.pushed, "pulled": res.pulled, "failed": res.failed,
-                                 "skipped": res.skipped, "api_calls": res.api_calls, "backlog": res.backlog})
+    sync_state.add_cycles(ws.db, _cycle_rows(ws, res, p, q))
+    if getattr(crm, "api_usage", None):  # the org's own daily count (Sforce-Limit-Info), for status
+        sync_state.set_state(ws.db, "crm_api_usage", {"used": crm.api_usage[0], "max": crm.api_usage[1],
+                                                      "at": res.finished_at.isoformat()})
     _alerts(ws, res)
     sync_state.prune_log(ws.db, cfg.log_retention_days)
     return res
 
 
+def _cycle_rows(ws: "Workspace", res: CycleResult, p: PushStats, q: PullStats) -> list[dict[str, Any]]:
+    """The cycle's metrics: a row of totals (object 'all', with the API calls) and one per object."""
+    head = {"started_at": res.started_at, "finished_at": res.finished_at}
+    rows = [{**head, "object": "all", "pushed": res.pushed, "pulled": res.pulled, "failed": res.failed,
+             "skipped": res.skipped, "api_calls": res.api_calls, "backlog": res.backlog}]
+    pulled = {"person": {"pulled": q.pulled, "failed": q.failed}, **(q.related or {})}
+    for obj in dict.fromkeys([*PUSH_ORDER, *pulled]):
+        b = outbox.backlog(ws.db, obj) if obj in PUSH_ORDER else {}
+        pushed, got = p.by_object.get(obj, {}), pulled.get(obj, {})
+        row = {**head, "object": obj, "pushed": pushed.get("pushed", 0), "pulled": got.get("pulled", 0),
+               "failed": pushed.get("failed", 0) + got.get("failed", 0),
+               "skipped": pushed.get("skipped", 0) + got.get("skipped", 0), "api_calls": 0,
+               "backlog": b.get("pending", 0) + b.get("in_flight", 0)}
+        if any(row[k] for k in ("pushed", "pulled", "failed", "skipped", "backlog")) or b:
+            rows.append(row)
+    return rows
+
+
 def pause(ws: "Workspace", exc: Exception) -> None:
     """Configuration errors stop the sync until someone fixes them (and raise an alert)."""
     sync_state.set_state(ws.db, "paused", str(exc))
-    sync_state.add_alert(ws.db, "config_error", "critical", f"sync paused: {exc}",
-                         {"hint": getattr(exc, "hint", None)})
+    alerts.emit(ws, "config_error", "critical", f"sync paused: {exc}", {"hint": getattr(exc, "hint", None)})
 
 
 def resume(ws: "Workspace") -> None:
     sync_state.set_state(ws.db, "paused", None)
     sync_state.set_state(ws.db, "backoff_until", None)
+    sync_state.set_state(ws.db, "backoff_reason", None)
 
 
 def _backlog(ws: "Workspace") -> int:
@@ -144,14 +173,16 @@ def _backlog(ws: "Workspace") -> int:
 
 def _alerts(ws: "Workspace", res: CycleResult) -> None:
     cfg = ws.config.sync
-    if res.backlog > cfg.critical_backlog:
-        sync_state.add_alert(ws.db, "backlog_critical", "critical",
-                             f"sync backlog {res.backlog:,} is above {cfg.critical_backlog:,}")
+    critical = res.backlog > cfg.critical_backlog
+    if critical and not sync_state.get_state(ws.db, "backlog_alerted"):  # once per spell above the threshold
+        alerts.emit(ws, "backlog_critical", "critical", f"sync backlog {res.backlog:,} is above {cfg.critical_backlog:,}",
+                    {"backlog": res.backlog, "threshold": cfg.critical_backlog})
+    if critical != bool(sync_state.get_state(ws.db, "backlog_alerted")):
+        sync_state.set_state(ws.db, "backlog_alerted", critical or None)
     attempted = res.pushed + res.failed
     if attempted >= 20 and res.failed / attempted >= cfg.error_spike_rate:
-        sync_state.add_alert(ws.db, "error_spike", "error",
-                             f"{res.failed} of {attempted} records failed in one cycle",
-                             {"failed": res.failed, "attempted": attempted})
+        alerts.emit(ws, "error_spike", "error", f"{res.failed} of {attempted} records failed in one cycle",
+                    {"failed": res.failed, "attempted": attempted})
 
 
 def run_forever(ws: "Workspace", crm: Connector, interval: float, *, do_push: bool = True, do_pull: bool = True,

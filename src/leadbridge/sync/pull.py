@@ -11,6 +11,8 @@ from leadbridge.crm.protocol import Connector, ErrorDetail
 from leadbridge.crm.salesforce.connector import parse_sf_datetime
 from leadbridge.model.changes import Change, Outcome, Source, SourceKind
 from leadbridge.store import sync_state
+from leadbridge.sync import alerts
+from leadbridge.sync.base import conflicts, crm_changes, norm
 from leadbridge.sync.mapping import from_crm, pulled_refs
 from leadbridge.sync.related import AFTER_PEOPLE, BEFORE_PEOPLE, DELETED_WINDOW, pull_related
 
@@ -57,31 +59,33 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
         records = crm.changed_since(obj, list(dict.fromkeys([*mapping.fields.values(), *extra])), since)
         live = _live_ids(ws, [r.values.get(cfg.external_id_field) for r in records])
         refs = pulled_refs(ws.db, "person", mapping, cfg.related, [r.values for r in records])
-        changes, conversions = [], []
+        rows, conversions = [], []
         for rec in records:
             if obj == "Lead" and rec.values.get("IsConverted"):
                 conversions.append(rec)
                 continue
-            pid = live.get(str(rec.values.get(cfg.external_id_field) or ""))
-            changes.append(Change(from_crm(rec.values, mapping, users, refs), id=pid, crm_id=rec.id, crm_object=obj,
-                                  occurred_at=parse_sf_datetime(rec.values.get("LastModifiedDate")) or rec.modstamp,
-                                  ref=rec))
+            rows.append((rec, live.get(str(rec.values.get(cfg.external_id_field) or "")),
+                         from_crm(rec.values, mapping, users, refs)))
+        changes, agreed = _changes(ws, obj, rows)
         if changes:
             res = ws.write(changes, Source(SourceKind.CRM, obj))
-            log = []
-            for item in res.items:
-                rec = item.ref
+            log, bases = [], {}
+            for item, (rec, _, values) in zip(res.items, rows):
                 ok = item.outcome not in (Outcome.REJECTED, Outcome.NOT_FOUND)
                 stats.pulled += ok and item.outcome is not Outcome.UNCHANGED
                 stats.unchanged += item.outcome is Outcome.UNCHANGED
                 stats.created += item.outcome is Outcome.CREATED
                 stats.failed += not ok
+                if ok and item.id:  # what both systems now hold becomes the fields' sync base
+                    bases[item.id] = (obj, {k: norm(v) for k, v in values.items() if k not in item.ignored})
                 log.append({"direction": "pull", "object": "person", "record_id": item.id, "crm_object": obj,
                             "crm_id": rec.id, "status": "ok" if ok else "failed",
                             "payload": {k: v for k, v in rec.values.items() if k in mapping.fields.values()},
                             "result": {"outcome": item.outcome.value, "changed": sorted(item.changed),
-                                       "ignored": item.ignored, "reasons": item.reasons}})
+                                       "ignored": item.ignored, "reasons": item.reasons,
+                                       **({"same_as_base": agreed[rec.id]} if agreed.get(rec.id) else {})}})
             sync_state.log(ws.db, log)
+            sync_state.save_bases(ws.db, "person", bases)
         if conversions:
             stats.converted += _apply_conversions(ws, conversions)
         if records:
@@ -89,6 +93,29 @@ def pull(ws: "Workspace", crm: Connector, now: datetime | None = None) -> PullSt
             sync_state.set_cursor(ws.db, obj, max(newest, cursor) if cursor else newest)
     stats.related.update(pull_related(ws, crm, users, AFTER_PEOPLE, now))
     return stats
+
+
+def _changes(ws: "Workspace", obj: str, rows: list[tuple[Any, int | None, dict[str, Any]]]
+             ) -> tuple[list[Change], dict[str, list[str]]]:
+    """One Change per pulled record with only what the CRM changed since the sync base, and, per CRM
+    id, the fields left out as equal to their base. A record whose CRM changes meet no local change
+    since the base carries no time (they apply whatever the clocks say); else its LastModifiedDate,
+    which latest_wins compares with the local field-history times."""
+    linked = sync_state.linked_records(ws.db, SYSTEM, obj, [rec.id for rec, pid, _ in rows if pid is None])
+    keys = [pid or linked.get(rec.id) for rec, pid, _ in rows]
+    stored = sync_state.get_bases(ws.db, "person", [k for k in keys if k])
+    bases = {k: b for k, (co, b) in stored.items() if co == obj}
+    diffs = [crm_changes(values, bases.get(key)) for (_, _, values), key in zip(rows, keys)]
+    check = sorted({key for key, d in zip(keys, diffs) if key in bases and d})
+    local = {r["id"]: r for part in range(0, len(check), 900) for r in ws.list(
+        "person", f"id in ({','.join(map(str, check[part:part + 900]))})", include_merged=True, limit=None)}
+    changes, agreed = [], {}
+    for (rec, pid, values), key, diff in zip(rows, keys, diffs):
+        agreed[rec.id] = sorted(set(values) - set(diff))
+        plain = key in bases and not conflicts(diff, bases[key], local.get(key))
+        at = None if plain else parse_sf_datetime(rec.values.get("LastModifiedDate")) or rec.modstamp
+        changes.append(Change(diff, id=pid, crm_id=rec.id, crm_object=obj, occurred_at=at, ref=rec))
+    return changes, agreed
 
 
 def _live_ids(ws: "Workspace", values: list[Any]) -> dict[str, int]:
@@ -174,8 +201,8 @@ def _apply_merges(ws: "Workspace", obj: str, merges: dict[str, tuple[str, int]])
             continue
         msg = (f"CRM merged {obj} {loser} into {master}; local people {a} and {b} are duplicates "
                "— run `leadbridge dedupe`")
-        sync_state.add_alert(ws.db, "crm_merge_duplicates", "warning", msg,
-                             {"crm_object": obj, "loser": loser, "master": master, "people": [a, b]})
+        alerts.emit(ws, "crm_merge_duplicates", "warning", msg,
+                    {"crm_object": obj, "loser": loser, "master": master, "people": [a, b]})
         held.append({"object": "person", "record_id": a, "crm_object": obj, "crm_id": loser, "error_class": "data",
                      "code": "CRM_MERGED", "message": msg, "fields": [],
                      "fix": suggest_fix(ErrorDetail("CRM_MERGED", msg))})

@@ -15,8 +15,9 @@ from leadbridge.crm.protocol import Connector, ErrorDetail
 from leadbridge.model import where as w
 from leadbridge.model.policies import FieldRule
 from leadbridge.store import outbox, sync_state
+from leadbridge.sync.base import pushed_values
 from leadbridge.sync.mapping import crm_ids_of, to_crm
-from leadbridge.sync.send import PushStats, error_row, hold, owner_map, send, take
+from leadbridge.sync.send import PushStats, QueueBackoff, error_row, hold, owner_map, send, take
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
@@ -33,10 +34,15 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
     stats = PushStats()
     for local in PUSH_ORDER:
         before = stats.totals()
-        if local == "person":
-            _push_people(ws, crm, stats, dry_run, now)
-        else:
-            push_object(ws, crm, local, stats, dry_run=dry_run, now=now)
+        try:
+            if local == "person":
+                _push_people(ws, crm, stats, dry_run, now)
+            else:
+                push_object(ws, crm, local, stats, dry_run=dry_run, now=now)
+        except QueueBackoff as exc:  # a limit: the rest waits (the engine reports it)
+            stats.settle(local, before)
+            exc.stats = stats
+            raise
         stats.settle(local, before)
     return stats
 
@@ -59,6 +65,7 @@ def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: boo
     plans: dict[tuple[str, str | None], list[tuple[int, dict[str, Any]]]] = {}
     done_ids, skip_ids, log, errors = [], [], [], []
     waiting: dict[str, list[int]] = {}
+    bases: dict[int, tuple[str, dict[str, Any], bool]] = {}  # what each record's push makes both hold
     for rid, group in by_record.items():
         ids = [e["id"] for e in group]
         rec = records.get(rid)
@@ -103,6 +110,7 @@ def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: boo
         else:
             payload["Id"] = target[1]
         plans.setdefault(target, []).append((rid, payload))
+        bases[rid] = (target[0], pushed_values(rec, payload, mapping), target[1] is None)
     if dry_run:
         stats.dry_run += [{"object": "person", "record": rid, "crm_object": t[0],
                            "crm_id": t[1] or "(new, by external id)", "fields": p}
@@ -114,7 +122,7 @@ def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: boo
     sync_state.record_errors(db, errors)
     for why, rids in waiting.items():
         hold(ws, "person", rids, by_record, why, now)
-    send(ws, crm, "person", plans, by_record, stats, now, cfg.external_id_field)
+    send(ws, crm, "person", plans, by_record, stats, now, cfg.external_id_field, bases=bases)
 
 
 def _held(ws: "Workspace") -> dict[int, dict[str, Any]]:

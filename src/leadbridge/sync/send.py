@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -21,9 +21,21 @@ from leadbridge.crm.protocol import Connector, ErrorDetail, SaveResult
 from leadbridge.errors import CrmConfigError, CrmError
 from leadbridge.model.changes import Change, Source, SourceKind
 from leadbridge.store import outbox, sync_state
+from leadbridge.sync import alerts
+from leadbridge.sync.limits import BUDGET_CODE, queue_backoff
 
 if TYPE_CHECKING:
     from leadbridge.workspace import Workspace
+
+
+class QueueBackoff(Exception):
+    """The CRM refused calls for a limit (or the budget is spent): the whole push stops this cycle."""
+
+    def __init__(self, exc: CrmError):
+        super().__init__(str(exc))
+        self.error = exc
+        self.stats: "PushStats | None" = None  # what the push did before it stopped
+
 
 Plans = dict[tuple[str, str | None], list[tuple[int, dict[str, Any]]]]
 
@@ -90,20 +102,30 @@ def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
     """Back to pending with backoff, counted as an attempt."""
     cfg = ws.config.sync
     dead = outbox.retry(ws.db, ids, why, base=cfg.backoff_seconds, cap=cfg.backoff_cap_seconds,
-                        max_attempts=cfg.max_attempts, jitter=random.random() * 0.5, now=now)
+                        max_attempts=cfg.max_attempts, jitter=lambda: random.random() * 0.5, now=now)
     if dead:
-        sync_state.add_alert(ws.db, "dead_letters", "error", f"{dead} outbox entries gave up after "
-                             f"{cfg.max_attempts} attempts: {why}")
+        alerts.emit(ws, "dead_letters", "error", f"{dead} outbox entries gave up after "
+                    f"{cfg.max_attempts} attempts: {why}")
 
 
 def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, stats: PushStats,
-         now: datetime, external_id: str) -> list[tuple[int, str]]:
+         now: datetime, external_id: str, bases: dict[int, tuple[str, dict[str, Any], bool]] | None = None
+         ) -> list[tuple[int, str]]:
     """Send each call's records, settling every chunk on its own: a failed chunk never takes the
-    chunks that succeeded with it. Returns the records newly linked to a CRM id."""
+    chunks that succeeded with it. Returns the records newly linked to a CRM id. `bases`: per record,
+    (CRM object, the values both systems hold once its push succeeds, whether that is its whole
+    sync base: a first push), stored as its sync base."""
     cfg, db = ws.config.sync, ws.db
     caps = crm.capabilities
     linked: list[tuple[int, str]] = []
-    for (obj, kind), items in _by_call(plans).items():
+    calls = list(_by_call(plans).items())
+
+    def later(n: int, items, first: int) -> list[int]:
+        """Entries of the records not sent yet: this call's from `first` on, and every later call's."""
+        rids = [rid for rid, _ in items[first:]] + [rid for _, its in calls[n + 1:] for rid, _ in its]
+        return entry_ids(by_record, rids)
+
+    for n, ((obj, kind), items) in enumerate(calls):
         size = len(items) if caps.bulk and len(items) >= caps.bulk_threshold else caps.batch_size
         for start in range(0, len(items), size):
             chunk = items[start:start + size]
@@ -115,20 +137,27 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                     results = crm.update(obj, [p for _, p in chunk])
             except CrmConfigError:
                 # this and every later chunk back to pending untouched; the engine pauses the sync
-                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start:]]), "sync paused", now)
+                _unsent(ws, later(n, items, start), "sync paused", now)
                 raise
             except CrmError as exc:
-                _retry(ws, ids, str(exc), now, stats, len(chunk))
-                if exc.code == "REQUEST_LIMIT_EXCEEDED":
-                    until = now + timedelta(seconds=cfg.limit_backoff_seconds)
-                    sync_state.set_state(db, "backoff_until", until.isoformat())
-                    sync_state.add_alert(db, "api_limit", "warning", f"CRM API limit reached: sync waits ({exc})")
-                    _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + size:]]), str(exc), now)
-                    return linked
-                continue
+                if error_class(exc.code or "") != "backoff":
+                    _retry(ws, ids, str(exc), now, stats, len(chunk))
+                    continue
+                # the whole queue waits; a chunk refused for the budget was never sent: no attempt counted
+                sent = exc.code != BUDGET_CODE
+                if sent:
+                    _retry(ws, ids, str(exc), now, stats, len(chunk))
+                queue_backoff(ws, exc, now)
+                _unsent(ws, later(n, items, start + (size if sent else 0)), str(exc), now)
+                raise QueueBackoff(exc) from None
             config_error = _apply_results(ws, crm, local, obj, chunk, results, by_record, stats, now, linked)
+            if bases:
+                ok = [rid for (rid, _), r in zip(chunk, results) if r.ok and rid in bases]
+                for whole in (True, False):
+                    sync_state.save_bases(db, local, {rid: bases[rid][:2] for rid in ok if bases[rid][2] is whole},
+                                          replace=whole)
             if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
-                _unsent(ws, entry_ids(by_record, [rid for rid, _ in items[start + size:]]), "sync paused", now)
+                _unsent(ws, later(n, items, start + size), "sync paused", now)
                 raise CrmConfigError(f"{config_error.code}: {config_error.message}", code=config_error.code,
                                      fields=list(config_error.fields))
     return linked
@@ -169,6 +198,7 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
     config_error: ErrorDetail | None = None
     converted: list[int] = []
     converted_ids: list[int] = []
+    limited: CrmError | None = None
     for (rid, payload), res in zip(items, results):
         ids = [e["id"] for e in by_record[rid]]
         entry = {"direction": "push", "object": local, "record_id": rid, "crm_object": obj,
@@ -186,8 +216,9 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
         kind = error_class(err.code)
         log.append({**entry, "status": "retry" if kind == "transient" else "failed", "error_code": err.code,
                     "result": [e.__dict__ for e in res.errors]})
-        if kind == "transient":
+        if kind in ("transient", "backoff"):
             transient += ids
+            limited = limited or (CrmError(err.message, code=err.code) if kind == "backoff" else None)
             continue
         if kind == "config":
             config_ids += ids
@@ -209,6 +240,8 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
     sync_state.log(db, log)
     if transient:
         _retry(ws, transient, "transient CRM error", now, stats, len(transient))
+    if limited is not None:
+        queue_backoff(ws, limited, now)
     if config_ids:
         _unsent(ws, config_ids, f"sync paused: {config_error.code}", now)
     if converted:

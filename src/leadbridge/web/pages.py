@@ -42,8 +42,9 @@ def dashboard(request: Request, refresh: int = Query(30, ge=0, le=3600), queued:
     from leadbridge.sync.status import sync_status
     ws = ws_of(request)
     s = sync_status(ws)
-    trend = list(zip(s["backlog_trend"]["days"], s["backlog_trend"]["values"]))
-    hours = [(h[-5:], n) for h, n in s["throughput_per_hour"].get("hours", [])]
+    trend = [(label[5:], n) for label, n in zip(s["backlog_trend"]["days"], s["backlog_trend"]["values"])]
+    t = s["throughput_per_hour"]
+    hours = [(label[-5:], n) for label, n in zip(t["hour_labels"], t["hours"])]
     return render("dashboard.html", title="sync", s=s, trend=trend, hours=hours, refresh=refresh, queued=queued,
                   by_code=group_errors(errors_table(ws), "code"), people=ws.count("person"))
 

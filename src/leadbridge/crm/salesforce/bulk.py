@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from leadbridge.crm.salesforce.connector import SalesforceConnector
 
 POLL_SECONDS = 0.5
+MAX_POLL_SECONDS = 10.0
 MAX_WAIT = 600
 
 
@@ -34,25 +35,36 @@ def ingest(conn: "SalesforceConnector", obj: str, records: list[dict[str, Any]],
     conn._rest("PUT", f"jobs/ingest/{job_id}/batches", data=buf.getvalue().encode("utf-8"),
                headers={"Content-Type": "text/csv"})
     conn._rest("PATCH", f"jobs/ingest/{job_id}", json={"state": "UploadComplete"})
-    waited = 0.0
-    while True:
+    waited, pause = 0.0, POLL_SECONDS
+    while True:  # polls back off (0.5 s, 1 s, 2 s … 10 s): a long job costs few API calls
         state = conn._rest("GET", f"jobs/ingest/{job_id}")["state"]
         if state in ("JobComplete", "Failed", "Aborted"):
             break
         if waited > MAX_WAIT:
             raise CrmTransientError(f"bulk job {job_id} still {state} after {MAX_WAIT}s", code="TIMEOUT")
-        time.sleep(POLL_SECONDS)
-        waited += POLL_SECONDS
+        time.sleep(pause)
+        waited += pause
+        pause = min(MAX_POLL_SECONDS, pause * 2)
     by_key: dict[str, SaveResult] = {}
     for row in _csv(conn._rest("GET", f"jobs/ingest/{job_id}/successfulResults/")):
         by_key[row.get(key, "")] = SaveResult(True, row.get("sf__Id"), row.get("sf__Created") == "true")
     for row in _csv(conn._rest("GET", f"jobs/ingest/{job_id}/failedResults/")):
-        code, _, rest = (row.get("sf__Error") or "UNKNOWN:").partition(":")
-        message, _, fields = rest.rpartition(":") if rest.count(":") else (rest, "", "")
-        by_key[row.get(key, "")] = SaveResult(False, row.get("sf__Id") or None, False,
-                                              [ErrorDetail(code, message or rest, tuple(f for f in fields.split(";") if f))])
+        by_key[row.get(key, "")] = SaveResult(False, row.get("sf__Id") or None, False, [parse_error(row.get("sf__Error"))])
     missing = SaveResult(False, None, False, [ErrorDetail("UNPROCESSED", "the bulk job did not process this record")])
     return [by_key.get(str(r.get(key)), missing) for r in records]
+
+
+def parse_error(text: str | None) -> ErrorDetail:
+    """A failed row's `sf__Error`, `CODE:message:field1;field2 --` as Salesforce writes it (the
+    trailing " --" and the fields part may be missing; the message may itself hold colons)."""
+    text = (text or "").strip()
+    text = text[:-2].rstrip() if text.endswith("--") else text
+    code, _, rest = text.partition(":")
+    message, sep, fields = rest.rpartition(":")
+    if not sep or " " in fields.strip(";"):  # no fields part: the last colon belongs to the message
+        message, fields = rest, ""
+    return ErrorDetail(code.strip() or "UNKNOWN", message.strip() or rest.strip() or "no error given",
+                       tuple(f.strip() for f in fields.split(";") if f.strip()))
 
 
 def _cell(v: Any) -> str:

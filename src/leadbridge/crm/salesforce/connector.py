@@ -45,6 +45,7 @@ class SalesforceConnector:
                                          bulk_threshold=bulk_threshold, convert=True, merge=True)
         self.session = http_session(creds.ca_bundle)
         self._calls = 0
+        self.call_limit: int | None = None  # requests past this count are refused unsent (the daily budget)
         self.api_usage: tuple[int, int] | None = None
         self.session.hooks["response"].append(self._count)
         self.sf: Salesforce | None = None
@@ -72,6 +73,9 @@ class SalesforceConnector:
     def _call(self, fn: Callable[[], T]) -> T:
         """Run one API call, mapping failures to leadbridge errors; re-login once on an expired session."""
         for attempt in (1, 2):
+            if self.call_limit is not None and self._calls >= self.call_limit:
+                raise CrmTransientError("the daily API budget leadbridge may use is spent (crm.daily_api_budget)",
+                                        code="API_BUDGET_EXHAUSTED")
             try:
                 return fn()
             except SalesforceError as exc:

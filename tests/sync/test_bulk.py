@@ -1,0 +1,45 @@
+"""Bulk API 2.0 above the threshold (the switch logged), against the sandbox; its row errors parsed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from leadbridge.crm.salesforce.bulk import parse_error
+from leadbridge.model import Change, SourceKind
+from leadbridge.store import sync_state
+from leadbridge.sync.engine import connect, run_cycle
+
+
+@pytest.mark.parametrize("text, want", [
+    ("STRING_TOO_LONG:Title: data value too large: xxx (max length=128):Title --",
+     ("STRING_TOO_LONG", "Title: data value too large: xxx (max length=128)", ("Title",))),
+    ("REQUIRED_FIELD_MISSING:Required fields are missing: [Company]:Company --",
+     ("REQUIRED_FIELD_MISSING", "Required fields are missing: [Company]", ("Company",))),
+    ("FIELD_INTEGRITY_EXCEPTION:bad value:Country;CountryCode --",
+     ("FIELD_INTEGRITY_EXCEPTION", "bad value", ("Country", "CountryCode"))),
+    ("DUPLICATES_DETECTED:Use one of these records?: --", ("DUPLICATES_DETECTED", "Use one of these records?", ())),
+    ("INVALID_EMAIL_ADDRESS:Email: invalid email address: x", ("INVALID_EMAIL_ADDRESS", "Email: invalid email address: x", ())),
+    ("", ("UNKNOWN", "no error given", ())),
+])
+def test_bulk_row_errors_are_parsed_without_the_trailing_dashes(text, want):
+    err = parse_error(text)
+    assert (err.code, err.message, err.fields) == want
+
+
+def test_push_above_the_threshold_goes_through_bulk_and_keeps_row_errors(connected, caplog):
+    ws, srv, _ = connected
+    ws.config.sync.bulk_threshold = 10
+    ids = ws.write([Change({"email": f"b{i}@example.com", "last_name": f"B{i}", "company": "Acme",
+                            **({"title": "x" * 200} if i == 3 else {})}) for i in range(12)],
+                   SourceKind.LIST_IMPORT).ids
+    crm = connect(ws)
+    with caplog.at_level(logging.INFO):
+        res = run_cycle(ws, crm, do_pull=False)
+    assert (res.pushed, res.failed) == (11, 1)
+    assert any("Bulk API 2.0" in r.getMessage() for r in caplog.records)
+    assert len(srv.org.store.table("Lead")) == 11
+    [err] = sync_state.open_errors(ws.db)
+    assert (err["record_id"], err["code"], err["fields"]) == (ids[3], "STRING_TOO_LONG", ["Title"])
+    assert not err["message"].endswith("--") and "Title" in err["fix"]
