@@ -69,6 +69,47 @@ def test_person_source_only_fills_empty(importer, workspace, tmp_path):
     assert workspace.get(pid)["person_source"] == "Paid Search"
 
 
+def _source_history(workspace, pid):
+    return [h for h in workspace.history(pid) if h["field"] == "person_source"]
+
+
+def test_person_source_is_set_once_by_the_write_path(importer, workspace, tmp_path):
+    """New people: the registration stage stamps List Import / name, the sourcing stage derives the source."""
+    f = write_csv(tmp_path / "expo.csv", [["email", "city"], ["n@example.com", "Oslo"]])
+    importer(f, list_name="Expo 2026")
+    person = workspace.list(where="email = 'n@example.com'")[0]
+    assert person["person_source"] == "List Import: Expo 2026"
+    assert (person["registration_source_type"], person["registration_source_info"]) == ("List Import", "Expo 2026")
+    hist = _source_history(workspace, person["id"])
+    assert len(hist) == 1 and hist[0]["note"].startswith("person source: rule 'list import'")
+    importer(f, list_name="Expo 2026")  # again: nothing changes, no second history entry
+    importer(f, list_name="Other list")  # another list never overwrites a source
+    assert workspace.get(person["id"])["person_source"] == "List Import: Expo 2026"
+    assert len(_source_history(workspace, person["id"])) == 1
+
+
+def test_person_source_fills_existing_people_without_one(importer, workspace, tmp_path):
+    pid = workspace.write([Change({"email": "old@example.com"})], SourceKind.UI).items[0].id
+    workspace.write([Change({"person_source": None}, id=pid)], SourceKind.UI)
+    assert not workspace.get(pid)["person_source"]
+    rep = importer(write_csv(tmp_path / "k.csv", [["email"], ["old@example.com"]]), list_name="Key only")
+    assert rep.updated == 1
+    rec = workspace.get(pid)
+    assert rec["person_source"] == "List Import: Key only"
+    assert rec["registration_source_type"] == "Manual"  # how the person was registered stays true
+
+
+def test_person_source_column_in_the_file_wins(importer, workspace, tmp_path):
+    importer(write_csv(tmp_path / "p.csv", [["email", "Person Source"], ["c@example.com", "Trade Show"]]),
+             list_name="Expo")
+    assert workspace.list(where="email = 'c@example.com'")[0]["person_source"] == "Trade Show"
+
+
+def test_person_source_without_a_list_name_uses_the_file_name(importer, workspace, tmp_path):
+    importer(write_csv(tmp_path / "partners-q4.csv", [["email"], ["f@example.com"]]))
+    assert workspace.list(where="email = 'f@example.com'")[0]["person_source"] == "List Import: partners-q4"
+
+
 def test_rejects_file_is_original_rows_with_reasons_in_input_encoding(importer, tmp_path):
     rows = [["姓名", "邮箱", "评分"], ["张伟", "zw@example.cn", "10"], ["李娜", "ln@example.cn", "很多"],
             ["王芳", "", "3"]]

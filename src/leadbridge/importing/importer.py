@@ -116,10 +116,10 @@ def plan_mapping(ws: "Workspace", lf: ListFile, opts: ImportOptions) -> Mapping:
 class _RowBuilder:
     """Turns raw rows into Changes (or reasons to reject them), tracking keys seen in this file."""
 
-    def __init__(self, lf: ListFile, mapping: Mapping, opts: ImportOptions, source_value: str | None):
+    def __init__(self, lf: ListFile, mapping: Mapping, opts: ImportOptions):
         self.width = len(lf.info.headers)
         self.plan = [(i, f) for i, h in enumerate(lf.info.headers) if (f := mapping.columns.get(h))]
-        self.opts, self.source_value = opts, source_value
+        self.opts = opts
         self.seen: set[str] = set()
 
     def build(self, raw: RawRow) -> _Row:
@@ -149,8 +149,6 @@ class _RowBuilder:
         key = f"crm:{crm_id}" if crm_id else (f"email:{k}" if (k := email_key(values.get("email"))) else None)
         if self.opts.object == "person" and key is None:
             return _Row(raw, None, ["no email and no CRM id: nothing to match or create the person by"])
-        if self.source_value and self.opts.object == "person":
-            values.setdefault("person_source", self.source_value)
         collapsed = key in self.seen
         self.seen.add(key)
         change = Change(values, crm_id=crm_id, ref=raw.number)
@@ -201,7 +199,9 @@ def run_import(ws: "Workspace", path: Path, opts: ImportOptions,
         delimiter=lf.info.delimiter if lf.info.format == "csv" else None,
         mapping=[asdict(m) for m in mapping.matches], unmapped=mapping.unmapped,
         header_notes=lf.info.header_notes, dry_run=opts.dry_run, list_name=opts.list_name, campaign=opts.campaign)
-    builder = _RowBuilder(lf, mapping, opts, f"List Import: {name}")
+    builder = _RowBuilder(lf, mapping, opts)
+    # the list name rides on the source: the write path stamps registration source (List Import / name)
+    # and derives person source from it (`List Import: <name>`) where a person has none
     source = Source(SourceKind.LIST_IMPORT, name)
     run_id, sha = None, None
     if not opts.dry_run:
