@@ -240,12 +240,22 @@ def test_xlsx_with_merged_cells_and_formulas(importer, workspace, tmp_path):
     sh = wb.active
     sh.append(["Email", "Company", "Score"])
     sh.append(["a@x.com", "Acme", 5])
-    sh.append(["b@x.com", None, "=B2"])
+    sh.append(["b@x.com", None, 7])
+    sh.append(["c@x.com", "Beta", "=C2*2"])   # a formula no spreadsheet ever computed: no saved result
+    sh.append(["d@x.com", "Gamma", "#REF!"])
     sh.merge_cells("B2:B3")
+    wb.create_sheet("Other").append(["Email"])
     wb.save(tmp_path / "book.xlsx")
-    rep = importer(tmp_path / "book.xlsx", overrides={"Score": "lead_score"})
-    assert rep.format == "xlsx" and rep.rows_read == 2 and rep.balanced
-    assert workspace.list(where="email = 'b@x.com'")[0]["company"] == "Acme"
+    rep = importer(tmp_path / "book.xlsx", overrides={"Score": "lead_score"}, rejects=tmp_path / "rej.csv")
+    assert rep.format == "xlsx" and rep.rows_read == 4 and (rep.created, rep.rejected) == (2, 2) and rep.balanced
+    assert workspace.list(where="email = 'b@x.com'")[0]["company"] == "Acme"  # merged cell filled
+    rejected = list(csv.reader((tmp_path / "rej.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[0] for r in rejected[1:]] == ["c@x.com", "d@x.com"]
+    assert "formula (=C2*2) without a saved result" in rejected[1][-1] and "#REF!" in rejected[2][-1]
+    assert [r[-2] for r in rejected[1:]] == ["4", "5"]  # sheet row numbers
+    assert importer(tmp_path / "book.xlsx", sheet="Other").rows_read == 0
+    with pytest.raises(ImportFileError, match="no sheet 'Nope'"):
+        importer(tmp_path / "book.xlsx", sheet="Nope")
 
 
 def test_ten_thousand_columns(importer, workspace, tmp_path):
