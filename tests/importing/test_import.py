@@ -307,3 +307,16 @@ def test_killed_import_resumes_without_double_applying(workspace, tmp_path):
     hist = workspace.history(workspace.list(where="email = 'p1@example.com'")[0]["id"])
     assert [h["field"] for h in hist].count("first_name") == 1  # applied once
     assert len(workspace.list("campaign_member")) == 6000
+
+
+def test_field_blocked_for_imports_is_kept_and_reported(importer, workspace, tmp_path):
+    from leadbridge.config import PolicyConfig
+    workspace.config.policies["country"] = PolicyConfig(blocked_sources=["list_import"])
+    pid = workspace.write([Change({"email": "b@x.com", "country": "DE"})], SourceKind.UI).items[0].id
+    f = write_csv(tmp_path / "b.csv", [["email", "country", "city"], ["b@x.com", "France", "Paris"],
+                                       ["new@x.com", "France", "Lyon"]])
+    rep = importer(f)
+    assert (rep.created, rep.updated) == (1, 1)
+    assert (workspace.get(pid)["country"], workspace.get(pid)["city"]) == ("Germany", "Paris")
+    assert rep.kept_by_policy == {"country: source list_import is blocked for this field": 1}
+    assert workspace.list(where="email = 'new@x.com'")[0]["country"] == "France"  # blank fields may be filled

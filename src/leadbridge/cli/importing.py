@@ -104,6 +104,8 @@ def _print_report(report) -> None:
         console.print(f"resumed: {report.resumed_batches} batch(es) were already applied and were not applied again")
     for reason, n in sorted(report.reject_reasons.items(), key=lambda kv: -kv[1])[:10]:
         console.print(f"  [red]{n:,}[/] × {reason}")
+    for why, n in sorted(report.kept_by_policy.items(), key=lambda kv: -kv[1])[:10]:
+        console.print(f"  kept {n:,} stored value(s) of {why}")
     if report.rejects_file:
         console.print(f"rejected rows with their reasons: {report.rejects_file} (fix and import it again)")
     if report.members:

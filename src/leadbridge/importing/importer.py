@@ -67,6 +67,7 @@ class ImportReport:
     resumed_batches: int = 0
     rejects_file: str | None = None
     reject_reasons: dict[str, int] = field(default_factory=dict)
+    kept_by_policy: dict[str, int] = field(default_factory=dict)  # "field: why" → values the import could not set
     preview: list[dict[str, Any]] = field(default_factory=list)
     list_name: str | None = None
     campaign: str | None = None
@@ -280,7 +281,10 @@ def _write_batch(ws: "Workspace", rows: list[_Row], source: Source, report: Impo
     def account(result: WriteResult) -> dict[str, Any]:
         counts = dict.fromkeys(("created", "updated", "unchanged", "collapsed", "rejected"), 0)
         reasons: dict[str, list[str]] = {}
+        kept: dict[str, int] = {}
         for row, item in zip(live, result.items):
+            for name, why in item.ignored.items():
+                kept[f"{name}: {why}"] = kept.get(f"{name}: {why}", 0) + 1
             if item.outcome in (Outcome.REJECTED, Outcome.NOT_FOUND):
                 counts["rejected"] += 1
                 reasons[str(row.raw.number)] = item.reasons
@@ -289,7 +293,7 @@ def _write_batch(ws: "Workspace", rows: list[_Row], source: Source, report: Impo
             else:
                 counts[item.outcome.value] += 1
         counts["collapsed"] += sum(1 for r in rows if r.change is None and not r.reasons)
-        return {"counts": counts, "reasons": reasons, "ids": [i.id for i in result.items if i.id]}
+        return {"counts": counts, "reasons": reasons, "kept": kept, "ids": [i.id for i in result.items if i.id]}
 
     result = ws.write([r.change for r in live], source, opts.object, checkpoint=checkpoint,
                       dry_run=opts.dry_run, describe=account)
@@ -299,6 +303,8 @@ def _write_batch(ws: "Workspace", rows: list[_Row], source: Source, report: Impo
     report.rows_read += len(rows)
     for k, v in info["counts"].items():
         setattr(report, k, getattr(report, k) + v)
+    for key, n in info.get("kept", {}).items():
+        report.kept_by_policy[key] = report.kept_by_policy.get(key, 0) + n
     write_reasons = info["reasons"]
     for row in rows:
         reasons = row.reasons or write_reasons.get(str(row.raw.number))
