@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 import subprocess
@@ -286,7 +287,7 @@ run_import(ws, Path(sys.argv[2]), ImportOptions(resume=len(sys.argv) > 3, list_n
 """
 
 
-def test_killed_import_resumes_without_double_applying(workspace, tmp_path):
+def test_killed_import_resumes_without_double_applying(workspace, tmp_path, capsys, monkeypatch):
     f = write_csv(tmp_path / "big.csv", [HEADER, *people_rows(6000)])
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(workspace.root), str(f)], stdout=subprocess.PIPE,
                             text=True, cwd=tmp_path)
@@ -300,12 +301,18 @@ def test_killed_import_resumes_without_double_applying(workspace, tmp_path):
         from leadbridge.importing import ImportOptions, run_import
         run_import(workspace, f, ImportOptions(list_name="L"))
     assert "--resume" in exc.value.hint
-    out = subprocess.run([sys.executable, "-c", WRITER, str(workspace.root), str(f), "resume"],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
-    assert out.returncode == 0, out.stderr
+    # resume with the CLI, whose batch size (the workspace's) differs from the killed run's 200
+    from leadbridge.cli.main import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", str(f), "-w", str(workspace.root), "--resume", "--list", "L", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["resumed_batches"] >= 5 and rep["balanced"]
+    assert (rep["rows_read"], rep["created"], rep["updated"], rep["unchanged"]) == (6000, 6000, 0, 0)
     assert workspace.count() == 6000
     hist = workspace.history(workspace.list(where="email = 'p1@example.com'")[0]["id"])
     assert [h["field"] for h in hist].count("first_name") == 1  # applied once
+    with pytest.raises(ImportFileError, match="no interrupted import"):
+        run_import(workspace, f, ImportOptions(list_name="L", resume=True))
     assert len(workspace.list("campaign_member")) == 6000
 
 

@@ -230,11 +230,13 @@ def _run_import(ws: "Workspace", path: Path, opts: ImportOptions,
     rejects = None if opts.dry_run else RejectsWriter(opts.rejects or Path.cwd() / (path.stem + ".rejects.csv"), lf.info)
     campaign_id = None if opts.dry_run else _ensure_campaign(ws, opts)
     size = ws.config.write.batch_size
+    if run_id and opts.resume:  # the same batches as before, whatever the batch size is now
+        size = import_runs.batch_size_used(ws.db, run_id) or size
     try:
         for number, chunk in enumerate(_batches(lf.rows(), size)):
             rows = [builder.build(r) for r in chunk]
             _write_batch(ws, rows, source, report, rejects, opts,
-                         checkpoint=f"import:{run_id}:{number}" if run_id else None, campaign_id=campaign_id)
+                         checkpoint=f"import:{run_id}:size{size}:{number}" if run_id else None, campaign_id=campaign_id)
             if progress:
                 progress(report.rows_read, len(chunk))
     except KeyboardInterrupt:
