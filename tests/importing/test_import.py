@@ -327,3 +327,15 @@ def test_field_blocked_for_imports_is_kept_and_reported(importer, workspace, tmp
     assert (workspace.get(pid)["country"], workspace.get(pid)["city"]) == ("Germany", "Paris")
     assert rep.kept_by_policy == {"country: source list_import is blocked for this field": 1}
     assert workspace.list(where="email = 'new@x.com'")[0]["country"] == "France"  # blank fields may be filled
+
+
+def test_encoding_changing_after_the_sample_is_refused_before_writing(importer, workspace, tmp_path):
+    ascii_part = "email,city\n" + "".join(f"a{i}@example.com,Oslo\n" for i in range(15_000))  # > 256 KB
+    gbk_part = "".join(f"g{i}@example.cn,北京市朝阳区\n" for i in range(200)).encode("gbk")
+    (tmp_path / "late.csv").write_bytes(ascii_part.encode() + gbk_part)
+    with pytest.raises(ImportFileError) as exc:
+        importer(tmp_path / "late.csv")
+    assert "not valid utf-8 at line 15002" in str(exc.value) and "nothing was imported" in str(exc.value)
+    assert "--encoding gb18030" in exc.value.hint and workspace.count() == 0
+    rep = importer(tmp_path / "late.csv", encoding="gb18030", dry_run=True)  # ASCII is valid GB18030 too
+    assert rep.rows_read == 15_200 and rep.balanced

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import gc
 import hashlib
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from leadbridge.errors import ImportFileError, MappingError
+from leadbridge.importing.encoding import detect_encoding
 from leadbridge.importing.mapping import Mapping, apply_overrides, suggest_mapping
 from leadbridge.importing.names import split_full_name
 from leadbridge.importing.rejects import RejectsWriter
@@ -90,12 +92,43 @@ class _Row:
     key: str | None = None
 
 
-def file_sha256(path: Path) -> str:
+def scan_file(path: Path, encoding: str | None) -> str:
+    """The file's SHA-256 (its identity for --resume), checking on the way that all of it decodes.
+
+    The encoding is detected from the first 256 KB; a file that changes encoding further down
+    (GBK rows appended to an ASCII export) is refused here, before anything is written."""
     h = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder(encoding)("strict") if encoding else None
+    done, lines = 0, 0
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
+            if decoder:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    _not_encoded_as(path, encoding, chunk, exc, lines + chunk.count(b"\n", 0, exc.start) + 1,
+                                    done + exc.start)
+                lines += chunk.count(b"\n")
+            done += len(chunk)
+    if decoder:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            raise ImportFileError(f"{path} ends in the middle of a {encoding} character",
+                                  hint="the file was cut off: export it again") from None
     return h.hexdigest()
+
+
+def _not_encoded_as(path: Path, encoding: str, chunk: bytes, exc: UnicodeDecodeError, line: int, at: int):
+    around = chunk[max(0, exc.start - 200):exc.start + 64 * 1024]
+    try:
+        guess = detect_encoding(around, complete=True).encoding
+        hint = f"from there it looks like {guess}: pass --encoding {guess} (or save the whole file as UTF-8)"
+    except ImportFileError:
+        hint = "pass the right --encoding, or save the whole file as UTF-8"
+    raise ImportFileError(f"{path} is not valid {encoding} at line {line} (byte {at:,}: "
+                          f"{chunk[exc.start:exc.start + 4]!r}); nothing was imported", hint=hint) from None
 
 
 def open_list(path: Path, opts: ImportOptions) -> ListFile:
@@ -222,9 +255,9 @@ def _run_import(ws: "Workspace", path: Path, opts: ImportOptions,
     # the list name rides on the source: the write path stamps registration source (List Import / name)
     # and derives person source from it (`List Import: <name>`) where a person has none
     source = Source(SourceKind.LIST_IMPORT, name)
-    run_id, sha = None, None
+    run_id = None
+    sha = scan_file(path, lf.info.encoding)  # also for --dry-run: a file that cannot be read fully is refused
     if not opts.dry_run:
-        sha = file_sha256(path)
         run_id = _start_run(ws, path, sha, opts, name)
         report.run_id = run_id
     rejects = None if opts.dry_run else RejectsWriter(opts.rejects or Path.cwd() / (path.stem + ".rejects.csv"), lf.info)
