@@ -339,3 +339,16 @@ def test_encoding_changing_after_the_sample_is_refused_before_writing(importer, 
     assert "--encoding gb18030" in exc.value.hint and workspace.count() == 0
     rep = importer(tmp_path / "late.csv", encoding="gb18030", dry_run=True)  # ASCII is valid GB18030 too
     assert rep.rows_read == 15_200 and rep.balanced
+
+
+@pytest.mark.parametrize("duplicates, expected", [("later", ("CEO", "Oslo", "Acme")),
+                                                  ("first", ("CTO", "Oslo", "Acme"))])
+def test_duplicates_in_the_file_collapse_later_or_first_wins(importer, workspace, tmp_path, duplicates, expected):
+    workspace.config.write.batch_size = 2  # the duplicates land in different batches too
+    f = write_csv(tmp_path / "dup.csv", [["email", "title", "city", "company"],
+                                         ["d@x.com", "CTO", "", ""], ["other@x.com", "", "", ""],
+                                         ["D@x.com", "CEO", "Oslo", ""], ["d@x.com", "", "", "Acme"]])
+    rep = importer(f, duplicates=duplicates)
+    assert (rep.rows_read, rep.created, rep.collapsed) == (4, 2, 2) and rep.balanced
+    p = workspace.list(where="email = 'd@x.com'")[0]
+    assert (p["title"], p["city"], p["company"]) == expected

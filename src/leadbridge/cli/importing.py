@@ -57,13 +57,15 @@ def import_file(
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Override the detected delimiter."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
     blank_overwrites: bool = typer.Option(False, "--blank-overwrites", help="Blank cells clear existing values (default: they are skipped)."),
+    duplicates: str = typer.Option("later", "--duplicates", help="Rows of the same person in the file: the later rows' non-blank values win (later), or the first row's (first)."),
     workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt,
 ) -> None:
     """Import a list: map columns, apply standards, dedupe, and account for every row."""
     opts = ImportOptions(object=obj, mapping_file=mapping, overrides=_overrides(map_), list_name=list_name,
                          campaign=campaign, status=status, dry_run=dry_run, rejects=rejects, resume=resume,
                          restart=restart, encoding=encoding, delimiter="\t" if delimiter == "\\t" else delimiter,
-                         sheet=sheet, blank_overwrites=blank_overwrites, save_mapping=save_mapping)
+                         sheet=sheet, blank_overwrites=blank_overwrites, save_mapping=save_mapping,
+                         duplicates=duplicates)
     with open_workspace(workspace) as ws:
         if as_json:
             report = run_import(ws, file, opts)

@@ -45,6 +45,7 @@ class ImportOptions:
     sheet: str | None = None
     blank_overwrites: bool = False
     save_mapping: Path | None = None
+    duplicates: str = "later"  # rows with the same key: "later" non-blank values win, or the "first" row's
 
 
 @dataclass
@@ -159,7 +160,10 @@ class _RowBuilder:
         self.crm_col = next((i for i, f in plan if f == "crm_id"), None)
         self.name_col = next((i for i, f in plan if f == "full_name"), None)
         self.opts = opts
-        self.seen: set[str] = set()
+        self.first_wins = opts.duplicates == "first"
+        # keys met so far; with first_wins also the fields their rows set (the frozensets shared)
+        self.seen: Any = {} if self.first_wins else set()
+        self._shared: dict[frozenset[str], frozenset[str]] = {}
 
     def build(self, raw: RawRow) -> _Row:
         if raw.problem:
@@ -185,13 +189,21 @@ class _RowBuilder:
         if self.opts.object == "person" and key is None:
             return _Row(raw, None, ["no email and no CRM id: nothing to match or create the person by"])
         collapsed = key in self.seen
-        self.seen.add(key)
+        if self.first_wins:
+            # an earlier row of this key set these fields: this row may only fill the others
+            before = self.seen.get(key, frozenset())
+            if collapsed:
+                values = {f: v for f, v in values.items() if f not in before or f == "email"}  # email: the key
+            self.seen[key] = self._shared.setdefault(fs := before.union(values), fs)
+        else:
+            self.seen.add(key)
         change = Change(values, crm_id=crm_id, ref=raw.number)
         return _Row(raw, change, [], collapsed=collapsed, key=key)
 
 
 def _merge_duplicates(rows: list[_Row]) -> list[_Row]:
-    """Fold rows with the same key within a batch into the first one (later non-blank values win)."""
+    """Fold rows with the same key within a batch into the first one (their values were already
+    narrowed by the builder when the first row wins)."""
     first: dict[str, _Row] = {}
     live = []
     for row in rows:
@@ -243,6 +255,8 @@ def run_import(ws: "Workspace", path: Path, opts: ImportOptions,
 def _run_import(ws: "Workspace", path: Path, opts: ImportOptions,
                 progress: Callable[[int, int], None] | None) -> ImportReport:
     path = Path(path)
+    if opts.duplicates not in ("later", "first"):
+        raise ImportFileError(f"--duplicates {opts.duplicates!r}: expected 'later' or 'first'")
     lf = open_list(path, opts)
     mapping = plan_mapping(ws, lf, opts)
     name = opts.list_name or opts.campaign or path.stem
