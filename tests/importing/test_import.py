@@ -352,3 +352,14 @@ def test_duplicates_in_the_file_collapse_later_or_first_wins(importer, workspace
     assert (rep.rows_read, rep.created, rep.collapsed) == (4, 2, 2) and rep.balanced
     p = workspace.list(where="email = 'd@x.com'")[0]
     assert (p["title"], p["city"], p["company"]) == expected
+
+
+def test_crm_id_only_rows_update_known_people_and_reject_unknown_ids(importer, workspace, tmp_path):
+    pid = workspace.write([Change({"email": "k@x.com", "title": "CTO"}, crm_id="00Q000000000001AAA",
+                                  crm_object="Lead")], SourceKind.CRM).items[0].id
+    f = write_csv(tmp_path / "ids.csv", [["Salesforce Id", "Title"], ["00Q000000000001AAA", "CEO"],
+                                         ["00Q000000000999AAA", "CFO"]])
+    rep = importer(f, rejects=tmp_path / "rej.csv")
+    assert (rep.updated, rep.created, rep.rejected) == (1, 0, 1) and rep.balanced
+    assert workspace.get(pid)["title"] == "CEO" and workspace.count() == 1
+    assert "matches no one" in (tmp_path / "rej.csv").read_text(encoding="utf-8")

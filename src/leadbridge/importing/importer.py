@@ -197,7 +197,9 @@ class _RowBuilder:
             self.seen[key] = self._shared.setdefault(fs := before.union(values), fs)
         else:
             self.seen.add(key)
-        change = Change(values, crm_id=crm_id, ref=raw.number)
+        # a row keyed by CRM id alone updates that person; it cannot create one without an email
+        create = self.opts.object != "person" or bool(values.get("email"))
+        change = Change(values, crm_id=crm_id, ref=raw.number, create=create)
         return _Row(raw, change, [], collapsed=collapsed, key=key)
 
 
@@ -336,7 +338,10 @@ def _write_batch(ws: "Workspace", rows: list[_Row], source: Source, report: Impo
                 kept[f"{name}: {why}"] = kept.get(f"{name}: {why}", 0) + 1
             if item.outcome in (Outcome.REJECTED, Outcome.NOT_FOUND):
                 counts["rejected"] += 1
-                reasons[str(row.raw.number)] = item.reasons
+                not_found = not row.change.create and item.id is None
+                reasons[str(row.raw.number)] = [
+                    f"CRM id {row.change.crm_id} matches no one, and without an email no person is created"
+                ] if not_found else item.reasons
             elif row.collapsed:
                 counts["collapsed"] += 1
             else:
