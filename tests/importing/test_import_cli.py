@@ -108,3 +108,13 @@ def test_export_where_escapes_formulas(workspace, tmp_path, capsys, monkeypatch)
     assert code == 0 and json.loads(out)["rows"] == 2
     rows = list(csv.reader((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert rows == [["email", "title"], ["a@x.com", "'=HYPERLINK(\"http://evil\")"], ["c@x.com", "Boss"]]
+
+
+def test_ten_thousand_columns_print_a_short_report(workspace, tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    header = ["email"] + [f"col{i}" for i in range(10_000)]
+    with (tmp_path / "wide.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows([header, ["w@x.com"] + ["v"] * 10_000])
+    code, out, _ = run(capsys, "import", str(tmp_path / "wide.csv"), "-w", str(workspace.root))
+    assert code == 0 and flat("10,000 columns, no field") in out and flat("and 9,970 more") in out
+    assert "col29" in out and "col30," not in out and flat("rows read 1 = created 1") in out

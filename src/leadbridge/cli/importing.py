@@ -17,6 +17,9 @@ from leadbridge.importing.export import export_csv
 from leadbridge.importing.sources import ListFile
 
 
+SHOW_UNMAPPED = 30  # unmapped columns named in the printed report (--json has all)
+
+
 def register(app: typer.Typer) -> None:
     app.command("import")(import_file)
     app.command("export")(export)
@@ -90,11 +93,17 @@ def _print_report(report) -> None:
                   f"delimiter {report.delimiter!r}" if report.delimiter else f"[bold]{report.file}[/]: {report.format}")
     for note in report.header_notes:
         console.print(f"[yellow]note:[/] {note}")
+    shown = [m for m in report.mapping if m["field"]] + [m for m in report.mapping if not m["field"]][:SHOW_UNMAPPED]
+    shown.sort(key=lambda m: report.mapping.index(m))
     rows = [{"column": m["column"], "field": m["field"] or "—", "reason": m["reason"],
-             "confidence": f"{m['confidence']:.2f}"} for m in report.mapping]
+             "confidence": f"{m['confidence']:.2f}"} for m in shown]
     print_table(rows, ["column", "field", "reason", "confidence"], title="column mapping")
     if report.unmapped:
-        console.print(f"[yellow]not imported[/] (no field): {', '.join(report.unmapped)}")
+        more = len(report.unmapped) - SHOW_UNMAPPED
+        console.print(f"[yellow]not imported[/] ({len(report.unmapped):,} columns, no field): "
+                      f"{', '.join(report.unmapped[:SHOW_UNMAPPED])}"
+                      + (f" … and {more:,} more (all of them in --json)" if more > 0 else "")
+                      + '; map one with --map "Column=field"')
     if report.dry_run:
         for p in report.preview:
             console.print(f"row {p['row']} → {p['outcome']}: {p['values'] or ''} {'; '.join(p['reasons'])}")
