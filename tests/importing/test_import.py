@@ -363,3 +363,14 @@ def test_crm_id_only_rows_update_known_people_and_reject_unknown_ids(importer, w
     assert (rep.updated, rep.created, rep.rejected) == (1, 0, 1) and rep.balanced
     assert workspace.get(pid)["title"] == "CEO" and workspace.count() == 1
     assert "matches no one" in (tmp_path / "rej.csv").read_text(encoding="utf-8")
+
+
+def test_cell_over_the_reader_limit_stops_with_a_reject_saying_so(importer, tmp_path, monkeypatch):
+    from leadbridge.importing import sources
+    monkeypatch.setattr(sources, "MAX_CELL", 1024 * 1024)
+    (tmp_path / "huge.csv").write_text("email,comments\na@x.com,ok\nb@x.com," + "x" * (2 * 1024 * 1024)
+                                       + "\nc@x.com,after\n")
+    rep = importer(tmp_path / "huge.csv", rejects=tmp_path / "rej.csv")
+    assert (rep.created, rep.rejected) == (1, 1) and rep.balanced
+    (reason,) = rep.reject_reasons
+    assert reason.startswith("the file could not be read from line 3 on (field larger than field limit")

@@ -91,7 +91,7 @@ class ListFile:
         return io.TextIOWrapper(raw, encoding=self.info.encoding, errors="strict", newline="")
 
     def _reader(self, fh: IO[str]) -> Iterator[list[str]]:
-        csv.field_size_limit(MAX_CELL)
+        csv.field_size_limit(MAX_CELL)  # a bigger cell stops the reader (reported), memory stays bounded
         lines = (line.replace("\x00", NUL_MARK) if "\x00" in line else line for line in fh)
         return csv.reader(lines, delimiter=self.info.delimiter, quotechar='"', doublequote=True, strict=False)
 
@@ -130,7 +130,9 @@ class ListFile:
                                                          f"({exc.reason}); the rest of the file cannot be read")
                     return
                 except csv.Error as exc:
-                    yield RawRow(reader.line_num, [], f"unreadable CSV: {exc}")
+                    yield RawRow(reader.line_num, [], f"the file could not be read from line {line + 1} on ({exc}; "
+                                                      f"an unclosed quote or a cell over {MAX_CELL // 2**20} MB?): "
+                                                      "fix it and import again")
                     return
                 start, line = line + 1, reader.line_num
                 joined = "".join(cells)
