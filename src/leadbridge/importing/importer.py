@@ -215,6 +215,7 @@ def _merge_duplicates(rows: list[_Row]) -> list[_Row]:
             target = first[row.key].change
             target.values.update(row.change.values)
             target.crm_id = target.crm_id or row.change.crm_id
+            target.create = target.create or row.change.create  # a later row may bring the email
             row.change = None  # accounted as collapsed
             continue
         first[row.key] = row
