@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 import subprocess
@@ -67,6 +68,47 @@ def test_person_source_only_fills_empty(importer, workspace, tmp_path):
                           SourceKind.API).items[0].id
     importer(write_csv(tmp_path / "s.csv", [["email"], ["s@example.com"]]), list_name="Expo")
     assert workspace.get(pid)["person_source"] == "Paid Search"
+
+
+def _source_history(workspace, pid):
+    return [h for h in workspace.history(pid) if h["field"] == "person_source"]
+
+
+def test_person_source_is_set_once_by_the_write_path(importer, workspace, tmp_path):
+    """New people: the registration stage stamps List Import / name, the sourcing stage derives the source."""
+    f = write_csv(tmp_path / "expo.csv", [["email", "city"], ["n@example.com", "Oslo"]])
+    importer(f, list_name="Expo 2026")
+    person = workspace.list(where="email = 'n@example.com'")[0]
+    assert person["person_source"] == "List Import: Expo 2026"
+    assert (person["registration_source_type"], person["registration_source_info"]) == ("List Import", "Expo 2026")
+    hist = _source_history(workspace, person["id"])
+    assert len(hist) == 1 and hist[0]["note"].startswith("person source: rule 'list import'")
+    importer(f, list_name="Expo 2026")  # again: nothing changes, no second history entry
+    importer(f, list_name="Other list")  # another list never overwrites a source
+    assert workspace.get(person["id"])["person_source"] == "List Import: Expo 2026"
+    assert len(_source_history(workspace, person["id"])) == 1
+
+
+def test_person_source_fills_existing_people_without_one(importer, workspace, tmp_path):
+    pid = workspace.write([Change({"email": "old@example.com"})], SourceKind.UI).items[0].id
+    workspace.write([Change({"person_source": None}, id=pid)], SourceKind.UI)
+    assert not workspace.get(pid)["person_source"]
+    rep = importer(write_csv(tmp_path / "k.csv", [["email"], ["old@example.com"]]), list_name="Key only")
+    assert rep.updated == 1
+    rec = workspace.get(pid)
+    assert rec["person_source"] == "List Import: Key only"
+    assert rec["registration_source_type"] == "Manual"  # how the person was registered stays true
+
+
+def test_person_source_column_in_the_file_wins(importer, workspace, tmp_path):
+    importer(write_csv(tmp_path / "p.csv", [["email", "Person Source"], ["c@example.com", "Trade Show"]]),
+             list_name="Expo")
+    assert workspace.list(where="email = 'c@example.com'")[0]["person_source"] == "Trade Show"
+
+
+def test_person_source_without_a_list_name_uses_the_file_name(importer, workspace, tmp_path):
+    importer(write_csv(tmp_path / "partners-q4.csv", [["email"], ["f@example.com"]]))
+    assert workspace.list(where="email = 'f@example.com'")[0]["person_source"] == "List Import: partners-q4"
 
 
 def test_rejects_file_is_original_rows_with_reasons_in_input_encoding(importer, tmp_path):
@@ -199,12 +241,22 @@ def test_xlsx_with_merged_cells_and_formulas(importer, workspace, tmp_path):
     sh = wb.active
     sh.append(["Email", "Company", "Score"])
     sh.append(["a@x.com", "Acme", 5])
-    sh.append(["b@x.com", None, "=B2"])
+    sh.append(["b@x.com", None, 7])
+    sh.append(["c@x.com", "Beta", "=C2*2"])   # a formula no spreadsheet ever computed: no saved result
+    sh.append(["d@x.com", "Gamma", "#REF!"])
     sh.merge_cells("B2:B3")
+    wb.create_sheet("Other").append(["Email"])
     wb.save(tmp_path / "book.xlsx")
-    rep = importer(tmp_path / "book.xlsx", overrides={"Score": "lead_score"})
-    assert rep.format == "xlsx" and rep.rows_read == 2 and rep.balanced
-    assert workspace.list(where="email = 'b@x.com'")[0]["company"] == "Acme"
+    rep = importer(tmp_path / "book.xlsx", overrides={"Score": "lead_score"}, rejects=tmp_path / "rej.csv")
+    assert rep.format == "xlsx" and rep.rows_read == 4 and (rep.created, rep.rejected) == (2, 2) and rep.balanced
+    assert workspace.list(where="email = 'b@x.com'")[0]["company"] == "Acme"  # merged cell filled
+    rejected = list(csv.reader((tmp_path / "rej.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [r[0] for r in rejected[1:]] == ["c@x.com", "d@x.com"]
+    assert "formula (=C2*2) without a saved result" in rejected[1][-1] and "#REF!" in rejected[2][-1]
+    assert [r[-2] for r in rejected[1:]] == ["4", "5"]  # sheet row numbers
+    assert importer(tmp_path / "book.xlsx", sheet="Other").rows_read == 0
+    with pytest.raises(ImportFileError, match="no sheet 'Nope'"):
+        importer(tmp_path / "book.xlsx", sheet="Nope")
 
 
 def test_ten_thousand_columns(importer, workspace, tmp_path):
@@ -235,7 +287,7 @@ run_import(ws, Path(sys.argv[2]), ImportOptions(resume=len(sys.argv) > 3, list_n
 """
 
 
-def test_killed_import_resumes_without_double_applying(workspace, tmp_path):
+def test_killed_import_resumes_without_double_applying(workspace, tmp_path, capsys, monkeypatch):
     f = write_csv(tmp_path / "big.csv", [HEADER, *people_rows(6000)])
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(workspace.root), str(f)], stdout=subprocess.PIPE,
                             text=True, cwd=tmp_path)
@@ -249,10 +301,76 @@ def test_killed_import_resumes_without_double_applying(workspace, tmp_path):
         from leadbridge.importing import ImportOptions, run_import
         run_import(workspace, f, ImportOptions(list_name="L"))
     assert "--resume" in exc.value.hint
-    out = subprocess.run([sys.executable, "-c", WRITER, str(workspace.root), str(f), "resume"],
-                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
-    assert out.returncode == 0, out.stderr
+    # resume with the CLI, whose batch size (the workspace's) differs from the killed run's 200
+    from leadbridge.cli.main import main
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", str(f), "-w", str(workspace.root), "--resume", "--list", "L", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["resumed_batches"] >= 5 and rep["balanced"]
+    assert (rep["rows_read"], rep["created"], rep["updated"], rep["unchanged"]) == (6000, 6000, 0, 0)
     assert workspace.count() == 6000
     hist = workspace.history(workspace.list(where="email = 'p1@example.com'")[0]["id"])
     assert [h["field"] for h in hist].count("first_name") == 1  # applied once
+    with pytest.raises(ImportFileError, match="no interrupted import"):
+        run_import(workspace, f, ImportOptions(list_name="L", resume=True))
     assert len(workspace.list("campaign_member")) == 6000
+
+
+def test_field_blocked_for_imports_is_kept_and_reported(importer, workspace, tmp_path):
+    from leadbridge.config import PolicyConfig
+    workspace.config.policies["country"] = PolicyConfig(blocked_sources=["list_import"])
+    pid = workspace.write([Change({"email": "b@x.com", "country": "DE"})], SourceKind.UI).items[0].id
+    f = write_csv(tmp_path / "b.csv", [["email", "country", "city"], ["b@x.com", "France", "Paris"],
+                                       ["new@x.com", "France", "Lyon"]])
+    rep = importer(f)
+    assert (rep.created, rep.updated) == (1, 1)
+    assert (workspace.get(pid)["country"], workspace.get(pid)["city"]) == ("Germany", "Paris")
+    assert rep.kept_by_policy == {"country: source list_import is blocked for this field": 1}
+    assert workspace.list(where="email = 'new@x.com'")[0]["country"] == "France"  # blank fields may be filled
+
+
+def test_encoding_changing_after_the_sample_is_refused_before_writing(importer, workspace, tmp_path):
+    ascii_part = "email,city\n" + "".join(f"a{i}@example.com,Oslo\n" for i in range(15_000))  # > 256 KB
+    gbk_part = "".join(f"g{i}@example.cn,北京市朝阳区\n" for i in range(200)).encode("gbk")
+    (tmp_path / "late.csv").write_bytes(ascii_part.encode() + gbk_part)
+    with pytest.raises(ImportFileError) as exc:
+        importer(tmp_path / "late.csv")
+    assert "not valid utf-8 at line 15002" in str(exc.value) and "nothing was imported" in str(exc.value)
+    assert "--encoding gb18030" in exc.value.hint and workspace.count() == 0
+    rep = importer(tmp_path / "late.csv", encoding="gb18030", dry_run=True)  # ASCII is valid GB18030 too
+    assert rep.rows_read == 15_200 and rep.balanced
+
+
+@pytest.mark.parametrize("duplicates, expected", [("later", ("CEO", "Oslo", "Acme")),
+                                                  ("first", ("CTO", "Oslo", "Acme"))])
+def test_duplicates_in_the_file_collapse_later_or_first_wins(importer, workspace, tmp_path, duplicates, expected):
+    workspace.config.write.batch_size = 2  # the duplicates land in different batches too
+    f = write_csv(tmp_path / "dup.csv", [["email", "title", "city", "company"],
+                                         ["d@x.com", "CTO", "", ""], ["other@x.com", "", "", ""],
+                                         ["D@x.com", "CEO", "Oslo", ""], ["d@x.com", "", "", "Acme"]])
+    rep = importer(f, duplicates=duplicates)
+    assert (rep.rows_read, rep.created, rep.collapsed) == (4, 2, 2) and rep.balanced
+    p = workspace.list(where="email = 'd@x.com'")[0]
+    assert (p["title"], p["city"], p["company"]) == expected
+
+
+def test_crm_id_only_rows_update_known_people_and_reject_unknown_ids(importer, workspace, tmp_path):
+    pid = workspace.write([Change({"email": "k@x.com", "title": "CTO"}, crm_id="00Q000000000001AAA",
+                                  crm_object="Lead")], SourceKind.CRM).items[0].id
+    f = write_csv(tmp_path / "ids.csv", [["Salesforce Id", "Title"], ["00Q000000000001AAA", "CEO"],
+                                         ["00Q000000000999AAA", "CFO"]])
+    rep = importer(f, rejects=tmp_path / "rej.csv")
+    assert (rep.updated, rep.created, rep.rejected) == (1, 0, 1) and rep.balanced
+    assert workspace.get(pid)["title"] == "CEO" and workspace.count() == 1
+    assert "matches no one" in (tmp_path / "rej.csv").read_text(encoding="utf-8")
+
+
+def test_cell_over_the_reader_limit_stops_with_a_reject_saying_so(importer, tmp_path, monkeypatch):
+    from leadbridge.importing import sources
+    monkeypatch.setattr(sources, "MAX_CELL", 1024 * 1024)
+    (tmp_path / "huge.csv").write_text("email,comments\na@x.com,ok\nb@x.com," + "x" * (2 * 1024 * 1024)
+                                       + "\nc@x.com,after\n")
+    rep = importer(tmp_path / "huge.csv", rejects=tmp_path / "rej.csv")
+    assert (rep.created, rep.rejected) == (1, 1) and rep.balanced
+    (reason,) = rep.reject_reasons
+    assert reason.startswith("the file could not be read from line 3 on (field larger than field limit")

@@ -17,6 +17,9 @@ from leadbridge.importing.export import export_csv
 from leadbridge.importing.sources import ListFile
 
 
+SHOW_UNMAPPED = 30  # unmapped columns named in the printed report (--json has all)
+
+
 def register(app: typer.Typer) -> None:
     app.command("import")(import_file)
     app.command("export")(export)
@@ -57,13 +60,15 @@ def import_file(
     delimiter: Optional[str] = typer.Option(None, "--delimiter", help="Override the detected delimiter."),
     sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
     blank_overwrites: bool = typer.Option(False, "--blank-overwrites", help="Blank cells clear existing values (default: they are skipped)."),
+    duplicates: str = typer.Option("later", "--duplicates", help="Rows of the same person in the file: the later rows' non-blank values win (later), or the first row's (first)."),
     workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt,
 ) -> None:
     """Import a list: map columns, apply standards, dedupe, and account for every row."""
     opts = ImportOptions(object=obj, mapping_file=mapping, overrides=_overrides(map_), list_name=list_name,
                          campaign=campaign, status=status, dry_run=dry_run, rejects=rejects, resume=resume,
                          restart=restart, encoding=encoding, delimiter="\t" if delimiter == "\\t" else delimiter,
-                         sheet=sheet, blank_overwrites=blank_overwrites, save_mapping=save_mapping)
+                         sheet=sheet, blank_overwrites=blank_overwrites, save_mapping=save_mapping,
+                         duplicates=duplicates)
     with open_workspace(workspace) as ws:
         if as_json:
             report = run_import(ws, file, opts)
@@ -88,11 +93,17 @@ def _print_report(report) -> None:
                   f"delimiter {report.delimiter!r}" if report.delimiter else f"[bold]{report.file}[/]: {report.format}")
     for note in report.header_notes:
         console.print(f"[yellow]note:[/] {note}")
+    shown = [m for m in report.mapping if m["field"]] + [m for m in report.mapping if not m["field"]][:SHOW_UNMAPPED]
+    shown.sort(key=lambda m: report.mapping.index(m))
     rows = [{"column": m["column"], "field": m["field"] or "—", "reason": m["reason"],
-             "confidence": f"{m['confidence']:.2f}"} for m in report.mapping]
+             "confidence": f"{m['confidence']:.2f}"} for m in shown]
     print_table(rows, ["column", "field", "reason", "confidence"], title="column mapping")
     if report.unmapped:
-        console.print(f"[yellow]not imported[/] (no field): {', '.join(report.unmapped)}")
+        more = len(report.unmapped) - SHOW_UNMAPPED
+        console.print(f"[yellow]not imported[/] ({len(report.unmapped):,} columns, no field): "
+                      f"{', '.join(report.unmapped[:SHOW_UNMAPPED])}"
+                      + (f" … and {more:,} more (all of them in --json)" if more > 0 else "")
+                      + '; map one with --map "Column=field"')
     if report.dry_run:
         for p in report.preview:
             console.print(f"row {p['row']} → {p['outcome']}: {p['values'] or ''} {'; '.join(p['reasons'])}")
@@ -104,6 +115,8 @@ def _print_report(report) -> None:
         console.print(f"resumed: {report.resumed_batches} batch(es) were already applied and were not applied again")
     for reason, n in sorted(report.reject_reasons.items(), key=lambda kv: -kv[1])[:10]:
         console.print(f"  [red]{n:,}[/] × {reason}")
+    for why, n in sorted(report.kept_by_policy.items(), key=lambda kv: -kv[1])[:10]:
+        console.print(f"  kept {n:,} stored value(s) of {why}")
     if report.rejects_file:
         console.print(f"rejected rows with their reasons: {report.rejects_file} (fix and import it again)")
     if report.members:

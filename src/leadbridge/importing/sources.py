@@ -91,7 +91,7 @@ class ListFile:
         return io.TextIOWrapper(raw, encoding=self.info.encoding, errors="strict", newline="")
 
     def _reader(self, fh: IO[str]) -> Iterator[list[str]]:
-        csv.field_size_limit(MAX_CELL)
+        csv.field_size_limit(MAX_CELL)  # a bigger cell stops the reader (reported), memory stays bounded
         lines = (line.replace("\x00", NUL_MARK) if "\x00" in line else line for line in fh)
         return csv.reader(lines, delimiter=self.info.delimiter, quotechar='"', doublequote=True, strict=False)
 
@@ -130,15 +130,24 @@ class ListFile:
                                                          f"({exc.reason}); the rest of the file cannot be read")
                     return
                 except csv.Error as exc:
-                    yield RawRow(reader.line_num, [], f"unreadable CSV: {exc}")
+                    yield RawRow(reader.line_num, [], f"the file could not be read from line {line + 1} on ({exc}; "
+                                                      f"an unclosed quote or a cell over {MAX_CELL // 2**20} MB?): "
+                                                      "fix it and import again")
                     return
                 start, line = line + 1, reader.line_num
+                joined = "".join(cells)
+                blank = not joined.strip()
                 if not header_seen:
-                    header_seen = any(c.strip() for c in cells)
+                    header_seen = not blank
                     continue
-                if not any(c.strip() for c in cells):
+                if blank:
                     continue  # blank lines are not rows
-                yield RawRow(start, cells, _cell_problem(cells, line - start))
+                spans = line - start
+                # cheap checks first: most rows have no NUL, fit on one line and are small
+                if spans or NUL_MARK in joined or len(joined) > 1_000_000:
+                    yield RawRow(start, cells, _cell_problem(cells, spans))
+                else:
+                    yield RawRow(start, cells)
 
     @property
     def position(self) -> int:
@@ -202,6 +211,8 @@ class _XlsxReader:
             raise ImportFileError(f"no sheet {sheet!r} in {path.name}", hint="sheets: " + ", ".join(names))
         self.sheet_name = sheet or names[0]
         self.ws = self.book[self.sheet_name]
+        # the same sheet with formulas instead of results: a formula Excel never computed reads as empty
+        self.formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)[self.sheet_name]
         self.merged: dict[tuple[int, int], object] = {}
         for rng in getattr(self.ws, "merged_cells", None) and self.ws.merged_cells.ranges or []:
             value = self.ws.cell(rng.min_row, rng.min_col).value
@@ -226,13 +237,27 @@ class _XlsxReader:
         raise ImportFileError("the sheet has no header row", hint="the first row must name the columns")
 
     def rows(self) -> Iterator[RawRow]:
+        formulas = self.formulas.iter_rows(values_only=True)
         for r, cells in self._values():
+            written = next(formulas, ())
             if r <= self._header_row or all(v in (None, "") for v in cells):
                 continue
             text = [_cell_text(v) for v in cells]
-            problem = next((f"column {i + 1} holds a formula without a computed value"
-                            for i, t in enumerate(text) if t.startswith("=")), None)
-            yield RawRow(r, text, problem)
+            yield RawRow(r, text, _xlsx_problem(cells, written))
+
+
+EXCEL_ERRORS = {"#REF!", "#DIV/0!", "#VALUE!", "#N/A", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+
+
+def _xlsx_problem(values: list[object], written: tuple) -> str | None:
+    """Why a row's cells cannot be trusted: a formula without a saved result, or an Excel error value."""
+    for i, v in enumerate(values):
+        if v is None and i < len(written) and isinstance(written[i], str) and written[i].startswith("="):
+            return (f"column {i + 1} holds a formula ({written[i][:40]}) without a saved result: open and save "
+                    "the workbook in Excel (or paste values), then import again")
+        if isinstance(v, str) and v in EXCEL_ERRORS:
+            return f"column {i + 1} holds the Excel error {v}"
+    return None
 
 
 def _cell_text(value: object) -> str:

@@ -1,8 +1,14 @@
-"""Person source on entry: new people without a source get one derived as they are written."""
+"""Person source on entry: new people without a source get one derived as they are written.
+
+A list import also fills the empty source of the existing people it updates, derived as if the list had
+registered them (the default rules give `List Import: <list name>`); their registration fields stay as they are.
+"""
 
 from __future__ import annotations
 
+from leadbridge.model.changes import SourceKind
 from leadbridge.sourcing.config import PersonSourceConfig
+from leadbridge.sourcing.registration import registration
 from leadbridge.sourcing.derive import SourceDeriver
 from leadbridge.store.where_sql import filter_fields
 from leadbridge.writepath.item import PendingItem, WriteContext
@@ -25,11 +31,17 @@ class SourcingStage:
         cfg = self.cfg or ctx.config.person_source
         if not cfg.on_entry or ctx.obj.name != "person":
             return
-        new = [i for i in items if i.is_new and not i.record.get("person_source")]
-        if not new:
+        stamp = None
+        if ctx.source.kind is SourceKind.LIST_IMPORT:
+            stamp = registration(ctx.source, getattr(ctx.writer, "system", "salesforce"))
+        todo = [i for i in items if (i.is_new or stamp) and not i.record.get("person_source")]
+        if not todo:
             return
         deriver = self.deriver(cfg, ctx.obj)
-        for item in new:
-            value, why = deriver.derive(item.record, ctx.now)
+        for item in todo:
+            record = item.record
+            if stamp and not item.is_new:
+                record = {**record, "registration_source_type": stamp[0], "registration_source_info": stamp[1]}
+            value, why = deriver.derive(record, ctx.now)
             if value:
                 item.set("person_source", value[:255], note=f"person source: {why}")

@@ -34,3 +34,16 @@ def finish(db: Database, run_id: int, status: str, report: dict[str, Any]) -> No
     with db.atomic() as conn:
         conn.execute(t.update().where(t.c.id == run_id).values(
             status=status, finished_at=datetime.now(timezone.utc), report=json.dumps(report, default=str)))
+
+
+def batch_size_used(db: Database, run_id: int) -> int | None:
+    """The batch size an earlier attempt of this run committed its batches with (checkpoints
+    `import:<run>:size<n>:<batch>`), so a resumed run cuts the file into the same batches."""
+    t = db.table("write_batch")
+    with db.engine.connect() as conn:
+        key = conn.execute(sa.select(t.c.checkpoint).where(t.c.checkpoint.like(f"import:{run_id}:size%"))
+                           .limit(1)).scalar()
+    try:
+        return int(key.split(":")[2][4:]) if key else None
+    except (IndexError, ValueError):
+        return None
