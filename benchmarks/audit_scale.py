@@ -45,7 +45,7 @@ def main() -> None:
               f"{time.perf_counter() - start:.0f} s", flush=True)
         schema = Schema(SandboxConfig())
         for obj in ("Lead", "Account"):
-            describe_cache.save(ws.root, obj, schema.describe(obj))
+            describe_cache.save(ws.root, obj, schema.describe(obj, "59.0"))
         ws.config.standards.enabled = True
         start = time.perf_counter()
         report = run_audit(ws)
