@@ -20,10 +20,8 @@ def web(port: int = typer.Option(8080, "--port", help="Port to listen on."),
         workspace: Optional[Path] = WorkspaceOpt) -> None:
     """Serve the dashboard (sync status, errors, alerts, people, audit) and the REST API (/api, docs at /docs)."""
     from leadbridge.web.server import LOOPBACK, serve
-    from leadbridge.workspace import Workspace
-    root = Workspace.open(workspace)
-    path = root.root
-    root.close()
+    from leadbridge.workspace import find_root
+    path = find_root(workspace)
     if host not in LOOPBACK:
         err_console.print(f"[yellow]warning[/]: listening on {host}: the dashboard has no login; "
                           "anyone who can reach this address can read your data and queue resyncs")

@@ -12,13 +12,11 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
-
 from leadbridge.errors import FilterError
 from leadbridge.model import where as w
 from leadbridge.routing.config import RoutingConfig
 from leadbridge.routing.router import Router
-from leadbridge.store import routing_state
+from leadbridge.store import profile, routing_state
 from leadbridge.store.where_sql import filter_fields
 
 if TYPE_CHECKING:
@@ -133,15 +131,7 @@ def _key(value: Any) -> Any:
 def _on_data(ws: "Workspace", cfg: RoutingConfig, fields) -> tuple[list[dict[str, Any]], int]:
     """Per rule: people matched, people won, and the earlier rules that take the rest."""
     used = sorted(set().union(*(w.fields_used(w.parse(r.when, fields)) for r in cfg.rules))) if cfg.rules else []
-    table = ws.db.object_table("person")
-    live = table.c.merged_into_id.is_(None)
-    cols = [table.c[f] for f in used]
-    with ws.db.engine.connect() as conn:
-        people = conn.execute(sa.select(sa.func.count()).select_from(table).where(live)).scalar_one()
-        n = sa.func.count().label("n")
-        stmt = sa.select(*cols, n).where(live).group_by(*cols).order_by(n.desc()).limit(MAX_GROUPS) if cols \
-            else sa.select(n).select_from(table).where(live)
-        groups = [dict(r._mapping) for r in conn.execute(stmt)]
+    people, groups = profile.group_counts(ws.db, "person", used, MAX_GROUPS)
     router = Router(cfg, None, fields)
     now = datetime.now(timezone.utc)
     matched, won = Counter(), Counter()

@@ -36,7 +36,7 @@ def run(ws: "Workspace", where: str | None = None, *, dry_run: bool = False, rea
 
         def collect(conn: sa.Connection, res, part=part) -> None:
             report.add_decisions(routing_state.decisions_of_batch(conn, ws.db, res.batch_id))
-            report.add_state(_after_state(conn, ws, part))
+            report.add_state(routing_state.after_state(conn, ws.db, part))
 
         res = ws.write([Change({}, id=i, create=False) for i in part], run_source(reassign), dry_run=dry_run,
                        after=collect)
@@ -97,17 +97,6 @@ class _RunReport:
                 "by_territory": dict(self.by_territory.most_common()),
                 "by_owner": dict(self.by_owner.most_common()), "by_rule": dict(self.by_rule.most_common()),
                 "examples": self.examples}
-
-
-def _after_state(conn: sa.Connection, ws: "Workspace", ids: list[int]) -> list[tuple[str | None, str | None]]:
-    """(territory, owner's email) of these people, as the batch left them."""
-    person, user = ws.db.object_table("person"), ws.db.object_table("user")
-    rows = []
-    for i in range(0, len(ids), 900):
-        rows += conn.execute(sa.select(person.c.territory, user.c.email)
-                             .select_from(person.outerjoin(user, person.c.owner_id == user.c.id))
-                             .where(person.c.id.in_(ids[i:i + 900]))).all()
-    return rows
 
 
 def explain(ws: "Workspace", person_id: int) -> dict[str, Any]:

@@ -6,13 +6,12 @@ import logging
 import shlex
 import shutil
 import socket
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from leadbridge.background_server import BackgroundServer
 from leadbridge.errors import SandboxError
 from leadbridge.sandbox.auth import Sessions
 from leadbridge.sandbox.config import SandboxConfig
@@ -56,8 +55,7 @@ class SandboxServer:
         self.faults = Faults(faults if faults is not None else self.config.faults,
                              seed if seed is not None else self.config.seed)
         self.ca_bundle: str | None = None
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._background: BackgroundServer | None = None
 
     # -- what clients need --------------------------------------------------------------------
 
@@ -94,37 +92,29 @@ class SandboxServer:
 
     # -- running ------------------------------------------------------------------------------
 
-    def _uvicorn(self) -> uvicorn.Server:
+    def _config(self) -> uvicorn.Config:
         from leadbridge.sandbox.app import build_app
         kw: dict[str, Any] = {}
         if self.https:
             ca, cert, key = ensure_certificates(self.data_dir)
             self.ca_bundle = str(ca)
             kw = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
-        cfg = uvicorn.Config(build_app(self), host=HOST, port=self.port, log_level="warning", access_log=False,
-                             timeout_keep_alive=30, lifespan="off", timeout_graceful_shutdown=1, **kw)
-        return uvicorn.Server(cfg)
+        return uvicorn.Config(build_app(self), host=HOST, port=self.port, log_level="warning", access_log=False,
+                              timeout_keep_alive=30, lifespan="off", timeout_graceful_shutdown=1, **kw)
 
     def start(self) -> "SandboxServer":
         """Serve in a background thread; returns once the port accepts connections."""
-        self._server = self._uvicorn()
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._server.run, name="sandbox", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise SandboxError(f"the sandbox did not start on port {self.port}",
-                                   hint="is the port taken? try --port 0 for a free one")
-            time.sleep(0.02)
+        self._background = BackgroundServer(self._config(), "sandbox")
+        self._background.start(SandboxError(f"the sandbox did not start on port {self.port}",
+                                            hint="is the port taken? try --port 0 for a free one"))
         return self
 
     def serve_forever(self, env_file: Path | None = None, on_ready: Any = None) -> None:
         """Serve in the foreground (CLI); writes `env_file` once ready."""
-        self._server = self._uvicorn()
+        server = uvicorn.Server(self._config())
 
         async def ready_hook() -> None:
-            while not self._server.started:
+            while not server.started:
                 import asyncio
                 await asyncio.sleep(0.02)
             if env_file:
@@ -134,19 +124,13 @@ class SandboxServer:
         import asyncio
 
         async def main() -> None:
-            await asyncio.gather(self._server.serve(), ready_hook())
+            await asyncio.gather(server.serve(), ready_hook())
         asyncio.run(main())
 
     def stop(self) -> None:
         """Stop serving: in-flight requests finish; idle keep-alive TLS connections are not waited for."""
-        if self._server:
-            self._server.should_exit = True
-        if self._thread:
-            self._thread.join(timeout=1.0)
-            if self._thread.is_alive() and self._server:
-                # an idle pooled client never answers TLS close_notify: uvicorn would wait for it
-                self._server.force_exit = True
-                self._thread.join(timeout=10)
+        if self._background:
+            self._background.stop()
         self.org.store.close()
 
     def __enter__(self) -> "SandboxServer":

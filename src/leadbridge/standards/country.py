@@ -195,12 +195,8 @@ def _rewrites(text: str, k: str) -> list[str]:
         expanded[0] = _FIRST_WORD[expanded[0]]
     if expanded != words:
         out.append(" ".join(expanded))
-    for form in list(out) + [k]:
-        stripped = _OFFICIAL.sub("", form)
-        if stripped != form and stripped:
-            out.append(stripped)
-    for form in list(out) + [k]:
-        stripped = _STATE_SUFFIX.sub("", form)
+    for form in list(out) + [k]:  # "Republic of X", "Rzeczpospolita X", "X Cumhuriyeti"
+        stripped = _STATE_SUFFIX.sub("", _OFFICIAL.sub("", form))
         if stripped != form and stripped:
             out.append(stripped)
     if "&" in text:  # "Trinidad & Tobago", "St. Kitts & Nevis"
@@ -300,24 +296,27 @@ def _typo_targets() -> dict[str, str]:
     return {k: c for k, c in names.items() if len(k) >= 6 and k not in ambiguous}
 
 
-def _typo_of(k: str) -> tuple[str, str] | None:
-    """(code, name) when `k` is one edit from exactly one long country name and at least three from any other.
-
-    'Untied States', 'Swizerland' → corrected; 'Austrlia' (one from Australia, two from Austria) →
-    not. Six- and seven-letter words only by swapping two neighbouring letters ('Frnace', 'Belguim'):
-    of 24,000 first names, surnames and cities (faker), 8 would be corrected, e.g. 'Morrocco'.
-    """
-    if len(k) < 6 or not k.isascii() or not k.replace(" ", "").isalpha():
-        return None
+def _one_edit_from(k: str) -> tuple[str, str] | None:
+    """(code, name) when `k` is one edit from one country's names and at least three from every other."""
     names = _typo_targets()
     hits = process.extract(k, list(names), scorer=DamerauLevenshtein.distance, limit=6, score_cutoff=2)
     ones = {names[h[0]] for h in hits if h[1] == 1}
     if len(ones) != 1 or any(h[1] == 2 and names[h[0]] not in ones for h in hits):
         return None
-    name = next(h[0] for h in hits if h[1] == 1)
-    if len(k) < _TYPO_MIN_LEN and not _is_transposition(k, name):
+    return ones.pop(), next(h[0] for h in hits if h[1] == 1)
+
+
+def _typo_of(k: str) -> tuple[str, str] | None:
+    """A typo corrected: 'Untied States', 'Swizerland' → one country; 'Austrlia' (one from Australia, two
+    from Austria) → not. Six- and seven-letter words only by swapping two neighbouring letters ('Frnace',
+    'Belguim'): of 24,000 first names, surnames and cities (faker), 8 would be corrected, e.g. 'Morrocco'.
+    """
+    if len(k) < 6 or not k.isascii() or not k.replace(" ", "").isalpha():
         return None
-    return ones.pop(), name
+    hit = _one_edit_from(k)
+    if hit is None or (len(k) < _TYPO_MIN_LEN and not _is_transposition(k, hit[1])):
+        return None
+    return hit
 
 
 def _is_transposition(a: str, b: str) -> bool:
@@ -328,14 +327,11 @@ def _is_transposition(a: str, b: str) -> bool:
 
 
 def suggest_country(k: str) -> str | None:
-    """A country one keystroke away from a long English name, offered for review when not corrected."""
-    if len(k) < 7:
+    """A country one keystroke away from a 7-letter name that was not corrected, offered for review."""
+    if len(k) < 7 or not k.isascii():
         return None
-    names = _english_names()
-    hits = process.extract(k, list(names), scorer=DamerauLevenshtein.distance, limit=2)
-    if hits and hits[0][1] == 1 and (len(hits) < 2 or hits[1][1] > 2):
-        return names[hits[0][0]]
-    return None
+    hit = _one_edit_from(k)
+    return hit[0] if hit else None
 
 
 def country_label(code: str) -> str:

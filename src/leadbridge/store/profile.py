@@ -42,6 +42,18 @@ def value_counts(db: Database, obj: str, field: str, limit: int | None = None) -
         return [(v, c) for v, c in conn.execute(stmt)]
 
 
+def group_counts(db: Database, obj: str, fields: Sequence[str], limit: int) -> tuple[int, list[dict[str, Any]]]:
+    """(live records, the `limit` most common value combinations of `fields` with their count `n`)."""
+    t = db.object_table(obj)
+    n = sa.func.count().label("n")
+    cols = [t.c[f] for f in fields]
+    stmt = sa.select(*cols, n).where(_live(t)).group_by(*cols).order_by(n.desc()).limit(limit) if cols \
+        else sa.select(n).select_from(t).where(_live(t))
+    with db.engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count()).select_from(t).where(_live(t))).scalar_one()
+        return total, [dict(r._mapping) for r in conn.execute(stmt)]
+
+
 def contains_counts(db: Database, obj: str, field: str, needles: Sequence[str]) -> dict[str, int]:
     """For each needle, how many records' `field` contains it (one scan for all needles)."""
     t = db.object_table(obj)

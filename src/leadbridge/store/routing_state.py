@@ -90,3 +90,14 @@ def entry_values(conn: sa.Connection, db: Database, person_ids: Sequence[int]) -
                 t.c.object == "person", t.c.kind == "create", t.c.record_id.in_(part))):
             out[rid] = {f: entry[1] for f, entry in json.loads(changes).items()}
     return out
+
+
+def after_state(conn: sa.Connection, db: Database, ids: Sequence[int]) -> list[tuple[str | None, str | None]]:
+    """(territory, owner's email) of these people, as the batch left them."""
+    person, user = db.object_table("person"), db.object_table("user")
+    rows = []
+    for i in range(0, len(ids), 900):
+        rows += conn.execute(sa.select(person.c.territory, user.c.email)
+                             .select_from(person.outerjoin(user, person.c.owner_id == user.c.id))
+                             .where(person.c.id.in_(ids[i:i + 900]))).all()
+    return rows

@@ -90,11 +90,14 @@ def clear_errors(db: Database, obj: str, record_ids: Iterable[int]) -> None:
             conn.execute(t.delete().where(t.c.object == obj, t.c.record_id.in_(ids[i:i + 900])))
 
 
-def open_errors(db: Database, code: str | None = None) -> list[dict[str, Any]]:
+def open_errors(db: Database, code: str | None = None, person_id: int | None = None) -> list[dict[str, Any]]:
+    """Open sync errors, newest first; only one code's, or one person's, when given."""
     t = db.table("sync_error")
     stmt = sa.select(t).order_by(t.c.last_at.desc())
     if code:
         stmt = stmt.where(t.c.code == code)
+    if person_id is not None:
+        stmt = stmt.where(t.c.object == "person", t.c.record_id == person_id)
     with db.engine.connect() as conn:
         rows = [row_dict(r) for r in conn.execute(stmt).mappings()]
     for r in rows:

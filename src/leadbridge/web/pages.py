@@ -92,7 +92,7 @@ def person(request: Request, person_id: int) -> str:
     from leadbridge.store import sync_state
     ws = ws_of(request)
     record = ws.get(person_id)
-    errors = [e for e in sync_state.open_errors(ws.db) if e["record_id"] == person_id]
+    errors = sync_state.open_errors(ws.db, person_id=person_id)
     return render("person.html", title=f"person {person_id}", record=record, links=ws.crm_links(person_id),
                   history=ws.history(person_id), log=sync_state.log_of(ws.db, "person", person_id), errors=errors)
 

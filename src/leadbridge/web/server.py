@@ -1,13 +1,12 @@
-"""Serve the web app with uvicorn: in the foreground (`leadbridge web`) or in a thread (tests, demo)."""
+"""Serve the web app with uvicorn: in the foreground (`leadbridge web`) or on a thread (tests, demo)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from pathlib import Path
 
 import uvicorn
 
+from leadbridge.background_server import BackgroundServer
 from leadbridge.errors import LeadbridgeError
 from leadbridge.web.app import create_app
 from leadbridge.workspace import Workspace
@@ -24,23 +23,15 @@ class WebServer:
     """The app on a background thread; `with WebServer(ws) as srv: srv.url`."""
 
     def __init__(self, workspace: Workspace, host: str = "127.0.0.1", port: int = 0):
-        config = uvicorn.Config(create_app(workspace=workspace), host=host, port=port, log_level="warning",
-                                lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="leadbridge-web", daemon=True)
+        self._background = BackgroundServer(uvicorn.Config(create_app(workspace=workspace), host=host, port=port,
+                                                           log_level="warning", lifespan="off"), "leadbridge-web")
         self.url = ""
 
     def __enter__(self) -> "WebServer":
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise LeadbridgeError("the web server did not start", hint="is the port in use?")
-            time.sleep(0.02)
-        host, port = self._server.servers[0].sockets[0].getsockname()[:2]
+        self._background.start(LeadbridgeError("the web server did not start", hint="is the port in use?"))
+        host, port = self._background.address()
         self.url = f"http://{host}:{port}"
         return self
 
     def __exit__(self, *exc) -> None:
-        self._server.should_exit = True
-        self._thread.join(5)
+        self._background.stop()
