@@ -44,8 +44,10 @@ def test_status_thresholds_per_object_and_overall(connected):
     ws, srv, crm = connected
     ws.config.sync.critical_backlog, ws.config.sync.increasing_cycles = 100, 3
     rows = []
+    now = datetime.now(timezone.utc)
+    start = max(now - timedelta(minutes=10), now.replace(hour=0, minute=0, second=0, microsecond=0))
     for i, b in enumerate((10, 20, 30, 40)):  # grew in each of the last 3 cycles: increasing
-        at = datetime.now(timezone.utc) - timedelta(minutes=10 - i)
+        at = start + (now - start) * i / 4  # all today, so today's API calls count them even just after midnight
         rows += [cycle(at, backlog=b, pushed=5, api_calls=2), cycle(at, "person", backlog=b, pushed=5),
                  cycle(at, "company", backlog=1)]
     sync_state.add_cycles(ws.db, rows)
