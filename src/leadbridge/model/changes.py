@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,14 +76,35 @@ class Outcome(str, enum.Enum):
     NOT_FOUND = "not_found"
 
 
-@dataclass
+class CreatedValues(Mapping):
+    """The changes of a new record, field → (None, value), read from its stored values on access."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]):
+        self._values = values
+
+    def __getitem__(self, name: str) -> tuple[None, Any]:
+        return (None, self._values[name])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+@dataclass(slots=True)
 class ItemResult:
     """What the write path did with one Change."""
 
     ref: Any
     outcome: Outcome
     id: int | None = None
-    changed: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    changed: Mapping[str, tuple[Any, Any]] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
     ignored: dict[str, str] = field(default_factory=dict)
     flags: list[str] = field(default_factory=list)
@@ -102,7 +125,8 @@ class WriteResult:
 
     @property
     def counts(self) -> dict[str, int]:
-        return {o.value: self.count(o) for o in Outcome}
+        seen = Counter(i.outcome for i in self.items)
+        return {o.value: seen[o] for o in Outcome}
 
     @property
     def ids(self) -> list[int | None]:

@@ -70,13 +70,23 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
         return out
     live = table.c.merged_into_id.is_(None) if live_only and "merged_into_id" in table.c else sa.true()
     if len(columns) == 1:
-        col = table.c[columns[0]]
+        # first the ids of the matches, by a plain driver-level query (most keys of a batch of new
+        # records match nothing), then the whole rows of the best match of each key
+        col = columns[0]
+        merged = "merged_into_id" if "merged_into_id" in table.c else "NULL"
+        where = " AND merged_into_id IS NULL" if live_only and merged != "NULL" else ""
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        best: dict[Any, tuple[bool, int]] = {}
         for part in _chunks([k[0] for k in keys]):
             # no ORDER BY: it can make SQLite scan by id instead of using the key's index
-            for row in _record_dicts(conn, sa.select(table).where(col.in_(part), live)):
-                key = (row[columns[0]],)
-                if key not in out or _rank(row) < _rank(out[key]):
-                    out[key] = row
+            sql = f'SELECT "{col}", {merged} IS NOT NULL, id FROM {table.name} WHERE "{col}" IN ({", ".join([mark] * len(part))}){where}'
+            for value, is_merged, rid in conn.exec_driver_sql(sql, tuple(part)):
+                rank = (bool(is_merged), rid)
+                if value not in best or rank < best[value]:
+                    best[value] = rank
+        if best:
+            rows = fetch_by_ids(conn, table, [rid for _, rid in best.values()])
+            out = {(value,): rows[rid] for value, (_, rid) in best.items() if rid in rows}
         return out
     # composite keys (memberships): narrow by the first two columns, match exactly in Python
     wanted = set(keys)
@@ -157,19 +167,31 @@ def allocate_ids(conn: sa.Connection, table: sa.Table, n: int) -> list[int]:
     return list(range(start, start + n))
 
 
-def insert_records(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert rows (ids allocated here) and return their new ids in the same order."""
+def insert_new(conn: sa.Connection, table: sa.Table, rows: list[dict[str, Any]], stamp: datetime) -> list[int]:
+    """Insert new records (coerced values, no None) created and updated at `stamp`; their new ids in order.
+
+    Rows are grouped by their columns, one executemany of plain tuples per group: no per-row
+    padding of ~50 columns with NULLs, and the timestamps are converted once for the batch.
+    """
     if not rows:
         return []
     ids = allocate_ids(conn, table, len(rows))
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    ts = driver_value(conn, stamp)
+    groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
     for rid, r in zip(ids, rows):
-        r["id"] = rid
-        groups.setdefault(tuple(r), []).append(r)
-    for cols, group in groups.items():
-        # one executemany per column set: no per-row NULL padding of ~50 columns
-        bulk_insert(conn, table, cols, group)
+        cols = tuple(r)
+        group = groups.get(cols)
+        if group is None:
+            group = groups[cols] = []
+        group.append((*r.values(), rid, ts, ts))
+    for cols, params in groups.items():
+        insert_tuples(conn, table, (*cols, "id", "created_at", "updated_at"), params, converted=3)
     return ids
+
+
+def driver_value(conn: sa.Connection, value: Any) -> Any:
+    """`value` as the DB-API driver stores it (SQLite keeps dates and datetimes as SQLAlchemy's text)."""
+    return _sqlite_datetime(value) if conn.dialect.name == "sqlite" else value
 
 
 def _sqlite_datetime(value: Any) -> Any:
@@ -182,27 +204,29 @@ def _sqlite_datetime(value: Any) -> Any:
     return value
 
 
-def bulk_insert(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """executemany at the driver level: the write path's hot insert (values already coerced)."""
-    if not rows:
+def insert_tuples(conn: sa.Connection, table: sa.Table, columns: Sequence[str], params: list[tuple[Any, ...]],
+                  converted: int = 0) -> None:
+    """executemany at the driver level: the write path's hot insert (values already coerced).
+
+    The last `converted` columns already hold driver values (see `driver_value`).
+    """
+    if not params:
         return
     if conn.dialect.name == "postgresql":
-        _copy_rows(conn, table, columns, rows)
+        _copy_rows(conn, table, columns, params)
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f'INSERT INTO {table.name} ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
            f'VALUES ({", ".join([mark] * len(columns))})')
-    if all(len(r) == len(columns) for r in rows):
-        pick = operator.itemgetter(*columns)
-        params = [pick(r) for r in rows] if len(columns) > 1 else [(r[columns[0]],) for r in rows]
-    else:
-        params = [tuple(r.get(c) for c in columns) for r in rows]
-    conn.exec_driver_sql(sql, _driver_params(conn, table, columns, params))
+    conn.exec_driver_sql(sql, _driver_params(conn, table, columns[:len(columns) - converted], params))
 
 
 def _driver_params(conn: sa.Connection, table: sa.Table, columns: Sequence[str],
                    params: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """Parameters for the DB-API driver: SQLite stores dates and datetimes as SQLAlchemy's text."""
+    """Parameters for the DB-API driver: SQLite stores dates and datetimes as SQLAlchemy's text.
+
+    Only the first len(columns) values of each tuple are looked at.
+    """
     if conn.dialect.name != "sqlite":
         return params
     when = [i for i, c in enumerate(columns) if c in table.c and isinstance(table.c[c].type, (sa.DateTime, sa.Date))]
@@ -234,23 +258,35 @@ def update_records(conn: sa.Connection, table: sa.Table, rows: list[dict[str, An
         conn.exec_driver_sql(sql, _driver_params(conn, table, (*cols, "id"), [pick(r) for r in group]))
 
 
-def _copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[dict[str, Any]]) -> None:
+def _copy_rows(conn: sa.Connection, table: sa.Table, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
     """PostgreSQL COPY (psycopg 3): an order of magnitude faster than executemany for bulk rows."""
     cols = ", ".join(f'"{c}"' for c in columns)
     cursor = conn.connection.driver_connection.cursor()
     with cursor.copy(f"COPY {table.name} ({cols}) FROM STDIN") as copy:
         for r in rows:
-            copy.write_row([r.get(c) for c in columns])
+            copy.write_row(r)
 
 
-def insert_history(conn: sa.Connection, db: Database, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        bulk_insert(conn, db.table("record_change"), list(rows[0]), rows)
+def insert_history(conn: sa.Connection, db: Database, head: dict[str, Any],
+                   rows: list[tuple[int, str, str]]) -> None:
+    """Field history of one batch: `head` (object, batch, source, actor, changed_at) shared by every
+    row, and per record (record_id, kind, changes JSON)."""
+    _insert_with_head(conn, db.table("record_change"), head, ("record_id", "kind", "changes"), rows)
 
 
-def insert_outbox(conn: sa.Connection, db: Database, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        bulk_insert(conn, db.table("outbox"), list(rows[0]), rows)
+def insert_outbox(conn: sa.Connection, db: Database, head: dict[str, Any], rows: list[tuple[int, str]]) -> None:
+    """Pending outbox entries of one batch: `head` (object, batch, created_at) shared by every row,
+    and per record (record_id, fields JSON)."""
+    head = {**head, "state": "pending", "attempts": 0}
+    _insert_with_head(conn, db.table("outbox"), head, ("record_id", "fields"), rows)
+
+
+def _insert_with_head(conn: sa.Connection, table: sa.Table, head: dict[str, Any], columns: tuple[str, ...],
+                      rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    first = tuple(driver_value(conn, v) for v in head.values())
+    insert_tuples(conn, table, (*columns, *head), [(*r, *first) for r in rows], converted=len(head))
 
 
 def insert_links(conn: sa.Connection, db: Database, rows: list[dict[str, Any]]) -> None:

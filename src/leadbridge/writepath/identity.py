@@ -57,7 +57,13 @@ def resolve(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Cha
     linked_ids = [rid for rid in set(links.values()) if rid not in by_id]
     if linked_ids:
         by_id.update(records.fetch_by_ids(conn, table, linked_ids))
-    keys = {i: match_key(obj, c) for i, c in enumerate(changes) if c.id is None}
+    derived = DERIVED_KEYS.get((obj.name, obj.match_keys[0][0])) if len(obj.match_keys) == 1 else None
+    if derived and len(obj.match_keys[0]) == 1:  # one derived key column (a person's email_key): the common case
+        src, fn = derived
+        keys = {i: match_key(obj, c) if c.match else (None if (k := fn(c.values.get(src))) is None else (k,))
+                for i, c in enumerate(changes) if c.id is None}
+    else:
+        keys = {i: match_key(obj, c) for i, c in enumerate(changes) if c.id is None}
     by_key: dict[tuple, dict[str, Any]] = {}
     if obj.match_keys:
         wanted = [k for k in set(keys.values()) if k is not None]

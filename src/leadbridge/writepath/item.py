@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from leadbridge.config import LeadbridgeConfig
 
 
-@dataclass
+@dataclass(slots=True)
 class PendingItem:
     """A change on its way in: the stored row, the candidate record, and decisions so far.
 
@@ -37,7 +37,6 @@ class PendingItem:
     notes: dict[str, str] = field(default_factory=dict)
     id: int | None = None
     links: list[tuple[str, str]] = field(default_factory=list)
-    created: dict[str, Any] | None = None  # the inserted values, once a new record is persisted
     staged: set[str] = field(default_factory=set)  # set by a stage; push decided by policy after the stages
 
     @property

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Iterator
 import orjson
 
 from leadbridge.errors import CoercionError
-from leadbridge.model.changes import Change, ItemResult, Outcome, Source, SourceKind, WriteResult
+from leadbridge.model.changes import Change, CreatedValues, ItemResult, Outcome, Source, SourceKind, WriteResult
 from leadbridge.model.objects import ObjectDef
 from leadbridge.model.policies import FieldPolicy, FieldRule, decide
 from leadbridge.model.types import is_blank, to_text
@@ -233,64 +233,66 @@ class WritePipeline:
         """Insert, update, and record history, outbox and links; results keyed by item index."""
         table = self.db.object_table(obj.name)
         fields = obj.by_name
-        iso = now.isoformat()
-        new_items, new_rows, new_changed = [], [], []
-        for item in items:
-            if item.reasons or not item.is_new:
-                continue
-            row = {f: v for f, v in item.record.items() if v is not None and f in fields}
-            new_changed.append(row.copy())
-            row["created_at"] = row["updated_at"] = now  # field_times NULL: all fields date from created_at
-            new_items.append(item)
-            new_rows.append(row)
-        for item, rid, changed in zip(new_items, records.insert_records(conn, table, new_rows), new_changed):
+        live = [item for item in items if not item.reasons]
+        new_items = [item for item in live if item.existing is None]
+        created = []
+        for item in new_items:
+            record = item.record
+            if None in record.values() or not fields.keys() >= record.keys():
+                record = {f: v for f, v in record.items() if v is not None and f in fields}
+            created.append(record)
+        # field_times stays NULL for a new record: all its fields date from created_at
+        for item, rid in zip(new_items, records.insert_new(conn, table, created, now)):
             item.id = rid
-            item.created = changed
 
-        head = {"object": obj.name, "batch_id": batch_id, "source": source.kind.value,
-                "source_detail": source.detail, "actor": source.actor, "changed_at": now}
         outboxing = obj.syncs and not source.kind.is_crm
+        iso = now.isoformat()
         updates, history, outbox, links = [], [], [], []
+        pushed_json: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
         results: dict[int, ItemResult] = {}
         for item in items:
-            res = ItemResult(item.change.ref, Outcome.REJECTED, item.id, reasons=item.reasons,
-                             ignored=item.ignored, flags=item.flags)
-            results[item.index] = res
             if item.reasons:
-                continue
-            if item.is_new:
-                after = item.created
-                res.outcome = Outcome.CREATED
-                res.changed = {f: (None, v) for f, v in after.items()}
+                results[item.index] = ItemResult(item.change.ref, Outcome.REJECTED, item.id, reasons=item.reasons,
+                                                 ignored=item.ignored, flags=item.flags)
+        after_of = dict(zip(map(id, new_items), created))
+        for item in live:
+            after = after_of.get(id(item))
+            if after is not None:
+                res = ItemResult(item.change.ref, Outcome.CREATED, item.id, CreatedValues(after), item.reasons,
+                                 item.ignored, item.flags)
                 diff = {f: (None, v if type(v) is str else to_text(v)) for f, v in after.items()}
             else:
                 changed = item.changed_fields()
-                res.changed = changed
-                res.outcome = Outcome.UPDATED if changed else Outcome.UNCHANGED
+                res = ItemResult(item.change.ref, Outcome.UPDATED if changed else Outcome.UNCHANGED, item.id,
+                                 changed, item.reasons, item.ignored, item.flags)
                 if changed:
                     times = _field_times(item.existing)
                     times.update(dict.fromkeys(changed, iso))
                     updates.append({"id": item.id, **{f: new for f, (_, new) in changed.items()},
                                     "updated_at": now, "field_times": json.dumps(times)})
                 diff = {f: (to_text(old), to_text(new)) for f, (old, new) in changed.items()}
+            results[item.index] = res
             if diff:
                 for f, note in item.notes.items():
                     if f in diff:
                         diff[f] = (*diff[f], note)
-                history.append({**head, "record_id": item.id, "kind": "create" if item.is_new else "update",
-                                "changes": orjson.dumps(diff).decode()})
-                pushed = item.push.intersection(diff)
-                res.pushed = tuple(sorted(pushed)) if pushed else ()
-                if pushed and outboxing:
-                    outbox.append({"object": obj.name, "record_id": item.id, "batch_id": batch_id,
-                                   "fields": orjson.dumps(res.pushed).decode(), "created_at": now,
-                                   "state": "pending", "attempts": 0})
+                history.append((item.id, "create" if after is not None else "update", orjson.dumps(diff).decode()))
+                pushed = frozenset(item.push.intersection(diff))
+                if pushed:
+                    if pushed not in pushed_json:
+                        names = tuple(sorted(pushed))
+                        pushed_json[pushed] = (names, orjson.dumps(names).decode())
+                    res.pushed, encoded = pushed_json[pushed]
+                    if outboxing:
+                        outbox.append((item.id, encoded))
             if item.links:
                 links += [{"object": obj.name, "record_id": item.id, "system": self.system, "crm_object": co,
                            "crm_id": cid, "active": True, "linked_at": now} for co, cid in item.links]
         records.update_records(conn, table, updates)
-        records.insert_history(conn, self.db, history)
-        records.insert_outbox(conn, self.db, outbox)
+        records.insert_history(conn, self.db, {"object": obj.name, "batch_id": batch_id, "source": source.kind.value,
+                                               "source_detail": source.detail, "actor": source.actor,
+                                               "changed_at": now}, history)
+        records.insert_outbox(conn, self.db, {"object": obj.name, "batch_id": batch_id, "created_at": now}, outbox)
         records.insert_links(conn, self.db, links)
         return results
 
@@ -310,7 +312,7 @@ class _CreatePlan:
 
     __slots__ = ("fields", "push")
 
-    def __init__(self, fields: list[tuple[str, Any]], push: frozenset[str]):
+    def __init__(self, fields: list[tuple[str, Any, bool]], push: frozenset[str]):
         self.fields, self.push = fields, push
 
     @classmethod
@@ -320,23 +322,20 @@ class _CreatePlan:
             fd = obj.by_name.get(name)
             if fd is None or (not fd.writable and source.kind not in _SYSTEM_ONLY):
                 return None  # rejected or ignored fields: take the general path
-            fields.append((name, fd))
+            fields.append((name, fd, fd.fast_text))
             if not source.kind.is_crm and policy(name).rule not in _NEVER_PUSHED:
                 push.add(name)
         return cls(fields, frozenset(push))
 
     def apply(self, item: PendingItem) -> bool:
         """Coerce and apply every value; False (nothing applied) if one needs the general path."""
-        values, record = item.change.values, {}
-        for name, fd in self.fields:
-            raw = values[name]
-            if type(raw) is str and fd.fast_text and "\x00" not in raw:
-                record[name] = raw.strip() or None
-            else:
-                try:
-                    record[name] = fd.coerce(raw)
-                except CoercionError:
-                    return False
+        values = item.change.values
+        try:
+            # fd.coerce's own fast path, inlined: this comprehension runs for every field of every new record
+            record = {name: (raw.strip() or None) if fast and type(raw := values[name]) is str and "\x00" not in raw
+                      else fd.coerce(values[name]) for name, fd, fast in self.fields}
+        except CoercionError:
+            return False
         item.record = record
         item.applied = set(record)
         item.push = set(self.push)
