@@ -180,9 +180,11 @@ class RuleSet:
             hits.append(hit)
         return [i for i in range(n) if hits[i]]
 
-    def check_many(self, records: list[dict[str, Any]], ccs: list[str | None],
-                   norm: "Normalizer") -> list[list[Violation]]:
-        """`check` for a batch, rule by rule over columns: each distinct value is checked once."""
+    def check_many(self, records: list[dict[str, Any]], ccs: list[str | None], norm: "Normalizer",
+                   columns: dict[str, list[Any]] | None = None) -> list[list[Violation]]:
+        """`check` for a batch, rule by rule over columns: each distinct value is checked once.
+
+        `columns` may give fields already read (field → each record's current value, in order)."""
         out: list[list[Violation]] = [[] for _ in records]
         when_cols: dict[str, list[Any]] = {}
         for f in self.when_fields:
@@ -193,7 +195,7 @@ class RuleSet:
                                 for rec, cc in zip(records, ccs)]
             else:
                 when_cols[f] = [rec.get(f) for rec in records]
-        columns: dict[str, list[Any]] = {}
+        columns = dict(columns or {})
         when_rows: dict[Any, list[int]] = {}  # rules with the same condition share its evaluation
         for r in self.rules:
             rule = r.rule
@@ -207,11 +209,18 @@ class RuleSet:
                 rows = when_rows.get(r.when)
                 if rows is None:
                     rows = when_rows[r.when] = self._when_rows(r, when_cols, len(records))
+            whole = r.when is None  # the rule applies to every row of the batch
             if rule.kind == "required":
-                bad = [(i, f"{rule.field} is required") for i in rows
-                       if values[i] is None or (type(values[i]) is str and not values[i].strip())]
+                if whole:
+                    bad = [(i, f"{rule.field} is required") for i, v in enumerate(values)
+                           if v is None or (type(v) is str and not v.strip())]
+                else:
+                    bad = [(i, f"{rule.field} is required") for i in rows
+                           if values[i] is None or (type(values[i]) is str and not values[i].strip())]
             elif rule.kind == "max_length":
                 n = rule.max_length
+                if whole and max(map(len, map(str, filter(None, values))), default=0) <= n:
+                    continue  # the longest value fits: nothing to report (the common case, checked in C)
                 bad = [(i, f"{rule.field} is {len(str(values[i]))} characters (max {n})") for i in rows
                        if values[i] is not None and len(str(values[i])) > n]
             elif rule.kind == "format" and rule.format == "email":  # the normalizer's cache has every address

@@ -86,9 +86,9 @@ class StandardsStage:
         work = [(item, changed) for item, changed in work if changed]
         if not work:
             return
-        ccs = _normalize_columns(work, fields, cfg, norm, rules)
+        ccs, columns = _normalize_columns(work, fields, cfg, norm, rules)
         records = [item.record for item, _ in work]
-        violations = rules.check_many(records, ccs, norm)
+        violations = rules.check_many(records, ccs, norm, columns)
         email_memo: dict[tuple, Any] = {}
         person = obj == "person"
         plain_email = person and not (cfg.email.not_disposable or cfg.email.disposable_domains or cfg.email.test_domains)
@@ -136,39 +136,51 @@ def _note(reason: str) -> str:
 
 
 def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[str, str], cfg: StandardsConfig,
-                       norm: Normalizer, rules: RuleSet) -> list[str | None]:
-    """Normalize field by field over the batch (each distinct value once, through the Normalizer's caches);
-    returns each record's ISO country."""
+                       norm: Normalizer, rules: RuleSet) -> tuple[list[str | None], dict[str, list[Any]]]:
+    """Normalize field by field over the batch (each distinct value once, through the Normalizer's caches).
+
+    Returns each record's ISO country, and the columns it read (field → each record's value, as
+    normalized) for the rules, which read them again. Picklist fixes come last and are not in them."""
     on = set(cfg.normalize)
     items = [item for item, _ in work]
     recs = [item.record for item in items]
     chs = [changed for _, changed in work]
+    columns: dict[str, list[Any]] = {}
+
+    def column(field: str) -> list[Any]:
+        values = columns[field] = [r.get(field) for r in recs]
+        return values
 
     def put(field: str, results: list, values: list, need_code: bool) -> None:
         for i in [i for i, n, v in zip(range(len(values)), results, values) if n is not None
                   and n.value is not None and n.value != v and (n.code if need_code else n.ok)]:
-            n = results[i]
-            items[i].set(field, n.value, note=_note(n.reason))
+            n, item = results[i], items[i]
+            values[i] = n.value
+            # item.set(field, value, note) inlined: it runs for most fields of most new records
+            item.record[field] = n.value
+            item.applied.add(field)
+            item.notes[field] = _note(n.reason)
+            item.staged.add(field)
 
     if "country" in on and "country" in fields:
-        values = [r.get("country") for r in recs]
+        values = column("country")
         put("country", [norm.country(v) if v is not None and "country" in ch else None
                         for v, ch in zip(values, chs)], values, True)
     ccs = [norm.country_iso(r.get("country")) for r in recs]
     moved = ["country" in ch for ch in chs]  # a new country re-reads the state and the phones
     if "state" in on and "state" in fields:
-        values = [r.get("state") for r in recs]
+        values = column("state")
         put("state", [norm.state(v, cc) if v is not None and cc and (m or "state" in ch) else None
                       for v, cc, m, ch in zip(values, ccs, moved, chs)], values, True)
     if cfg.phone_format == "e164" and "phone" in on:
         for f in (f for f, k in fields.items() if k == "phone"):
-            values = [r.get(f) for r in recs]
+            values = column(f)
             put(f, [norm.phone(v, cc) if v is not None and (m or f in ch) else None
                     for v, cc, m, ch in zip(values, ccs, moved, chs)], values, False)
     for f, kind in fields.items():
         if kind in _PLAIN and kind in on:
             fn = getattr(norm, _PLAIN[kind])
-            values = [r.get(f) for r in recs]
+            values = column(f)
             put(f, [fn(v) if v is not None and f in ch else None for v, ch in zip(values, chs)], values, False)
     if rules.picklists:
         for item, changed in work:
@@ -176,7 +188,8 @@ def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[st
                 fix = rules.picklist_fix(f, item.record.get(f))
                 if fix is not None:
                     item.set(f, fix, note=f"standards: {item.record.get(f)!r} → picklist value {fix!r}")
-    return ccs
+                    columns.pop(f, None)
+    return ccs, columns
 
 
 def _clean(text: str) -> str:

@@ -271,18 +271,19 @@ def insert_history(conn: sa.Connection, db: Database, head: dict[str, Any],
                    rows: list[tuple[int, str, str]]) -> None:
     """Field history of one batch: `head` (object, batch, source, actor, changed_at) shared by every
     row, and per record (record_id, kind, changes JSON)."""
-    _insert_with_head(conn, db.table("record_change"), head, ("record_id", "kind", "changes"), rows)
+    insert_with_head(conn, db.table("record_change"), head, ("record_id", "kind", "changes"), rows)
 
 
 def insert_outbox(conn: sa.Connection, db: Database, head: dict[str, Any], rows: list[tuple[int, str]]) -> None:
     """Pending outbox entries of one batch: `head` (object, batch, created_at) shared by every row,
     and per record (record_id, fields JSON)."""
     head = {**head, "state": "pending", "attempts": 0}
-    _insert_with_head(conn, db.table("outbox"), head, ("record_id", "fields"), rows)
+    insert_with_head(conn, db.table("outbox"), head, ("record_id", "fields"), rows)
 
 
-def _insert_with_head(conn: sa.Connection, table: sa.Table, head: dict[str, Any], columns: tuple[str, ...],
-                      rows: list[tuple[Any, ...]]) -> None:
+def insert_with_head(conn: sa.Connection, table: sa.Table, head: dict[str, Any], columns: tuple[str, ...],
+                     rows: list[tuple[Any, ...]]) -> None:
+    """Insert `rows` (values of `columns`), each with the values of `head` shared by the whole batch."""
     if not rows:
         return
     first = tuple(driver_value(conn, v) for v in head.values())

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from leadbridge.routing.router import Counters, Decision, UserInfo
 from leadbridge.store.database import Database
-from leadbridge.store.records import row_dict
+from leadbridge.store.records import insert_with_head, row_dict
 
 _CHUNK = 900
 
@@ -31,11 +31,9 @@ def load_counters(conn: sa.Connection, db: Database) -> Counters:
 def save(conn: sa.Connection, db: Database, counters: Counters, decisions: Iterable[tuple[int, Decision]],
          now: datetime, batch_id: int | None = None) -> None:
     """Record decisions and add this batch's assignments to the counters (in the batch's transaction)."""
-    rows = [{"person_id": pid, "decided_at": now, "territory": d.territory, "rule": d.rule, "team": d.team,
-             "user_email": d.user, "queue": d.queue, "explanation": d.explanation, "batch_id": batch_id}
-            for pid, d in decisions]
-    if rows:
-        conn.execute(db.table("route_decision").insert(), rows)
+    rows = [(pid, d.territory, d.rule, d.team, d.user, d.queue, d.explanation) for pid, d in decisions]
+    insert_with_head(conn, db.table("route_decision"), {"decided_at": now, "batch_id": batch_id},
+                     ("person_id", "territory", "rule", "team", "user_email", "queue", "explanation"), rows)
     t = db.table("route_counter")
     for (team, user), n in counters.added.items():
         day, today = counters.days[(team, user)]
