@@ -66,8 +66,10 @@ _SPECIAL_USE = {"arpa", "invalid", "local", "localhost", "onion", "test", "inter
 
 def _split(text: str) -> tuple[str, str]:
     m = _SIMPLE.match(text)
-    if m and len(m.group(1)) <= 64 and len(text) <= 254 and m.group(2).rsplit(".", 1)[-1].lower() not in _SPECIAL_USE:
-        return m.group(1), m.group(2).lower()
+    if m:
+        local, domain = m.groups()
+        if len(local) <= 64 and len(text) <= 254 and domain[domain.rfind(".") + 1:].lower() not in _SPECIAL_USE:
+            return local, domain.lower()
     info = validate_email(text, check_deliverability=False, allow_smtputf8=True)
     return info.local_part, info.domain.lower()
 
@@ -90,10 +92,14 @@ def normalize_email(value: object) -> Normalized:
     base = local.lower()
     if "+" in base:
         base = base.split("+", 1)[0]
+    role = base in ROLE_ACCOUNTS
+    test = "test" not in domain_flags and _looks_test(base)
+    if not (domain_flags or role or test or suggestion) and normalized.isascii():
+        return Normalized(normalized, None, True, (), "valid syntax")  # a clean address: the common case
     flags = list(domain_flags)
-    if base in role_accounts():
+    if role:
         flags.append("role")
-    if "test" not in domain_flags and _looks_test(base):
+    if test:
         flags.append("test")
     if suggestion:
         flags.append("typo")

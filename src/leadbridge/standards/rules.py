@@ -230,11 +230,11 @@ class RuleSet:
             else:  # each distinct value (and country) checked once, through the rule's memo
                 memo, miss = r._memo, _MISSING
                 if r.by_country:
-                    keys = [(values[i], ccs[i]) for i in rows]
+                    keys = list(zip(values, ccs)) if whole else [(values[i], ccs[i]) for i in rows]
                 else:
-                    keys = [values[i] for i in rows]
+                    keys = values if whole else [values[i] for i in rows]
                 found = [memo.get(k, miss) for k in keys]
-                if any(p is miss for p in found):
+                if miss in found:  # found holds None, problem strings and `miss`: `in` finds it in C
                     if len(memo) > 200_000:
                         memo.clear()
                     for j, (k, p) in enumerate(zip(keys, found)):
@@ -245,7 +245,7 @@ class RuleSet:
                                 memo[k] = p
                             except TypeError:  # an unhashable value: checked, not remembered
                                 pass
-                bad = [(i, p) for i, p in zip(rows, found) if p]
+                bad = [(i, p) for i, p in zip(rows, found) if p] if any(found) else ()
             for i, problem in bad:
                 out[i].append(Violation(rule.name, rule.field, rule.action, rule.severity, rule.message or problem))
         return out
