@@ -24,6 +24,7 @@ from leadbridge.writepath.keys import DERIVED_KEYS
 
 _SYSTEM_ONLY = {SourceKind.MERGE, SourceKind.SYSTEM}
 _NEVER_PUSHED = {FieldRule.NONE, FieldRule.CRM_WINS, FieldRule.CRM_UNLESS_BLANK}
+_DECIDED = {FieldRule.APPEND, FieldRule.FILL_ONLY}  # rules that look at the stored value
 _MAX_NESTING = 3
 
 
@@ -183,7 +184,11 @@ class WritePipeline:
         """Coerce each incoming value and let the field's policy decide whether it applies."""
         by_name, record, applied, push = obj.by_name, item.record, item.applied, item.push
         from_crm, system = source.kind.is_crm, source.kind in _SYSTEM_ONLY
-        times = _field_times(item.existing) if item.existing else None
+        # from a marketing-side source, every rule but append and fill_only stores the value (decide's
+        # _from_ma): no decision to compute for a field that is not blocked for the source
+        plain_ma = not from_crm and source.kind is not SourceKind.MERGE
+        new = item.existing is None
+        times = None
         for name, raw in change.values.items():
             fd = by_name.get(name)
             if fd is None:
@@ -198,12 +203,23 @@ class WritePipeline:
                 item.reasons.append(str(exc))
                 continue
             policy = policies.get(name) or self._policy(obj, name, policies)
-            if times is None:  # a new record: nothing to protect, every value applies
+            if new:  # a new record: nothing to protect, every value applies
                 record[name] = value
                 applied.add(name)
                 if not from_crm and policy.rule not in _NEVER_PUSHED:
                     push.add(name)
                 continue
+            rule = policy.rule
+            if plain_ma and rule not in _DECIDED and source.kind.value not in policy.blocked_sources:
+                record[name] = value
+                applied.add(name)
+                if rule in _NEVER_PUSHED or (rule is FieldRule.MA_UNLESS_BLANK and is_blank(value)):
+                    push.discard(name)
+                else:
+                    push.add(name)
+                continue
+            if times is None:
+                times = _field_times(item.existing)
             at = times.get(name)
             decision = decide(policy, source.kind, record.get(name), value,
                               current_at=datetime.fromisoformat(at) if at else item.existing.get("created_at"),
