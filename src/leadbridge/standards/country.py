@@ -43,7 +43,9 @@ _OFFICIAL = re.compile(
     r"|^(?:republica|republique|repubblica|republik|republika|republiek)(?: (?:federativa|bolivariana|oriental|"
     r"federale|democratique|democratica|popolare|federal))?(?: (?:de la|de|do|da|del|dos|d|du|des|di|della|ng|van))? "
     r"|^(?:bundesrepublik|konigreich|koninkrijk|royaume|reino|estado|kongeriket|kongeriget|konungariket|"
-    r"rzeczpospolita|furstentum|grossherzogtum)(?: (?:plurinacional|der|van|von|de|du|des|d|da|do))? ")
+    r"rzeczpospolita|furstentum|grossherzogtum)(?: (?:plurinacional|federativa|der|van|von|de|du|des|d|da|do))* ")
+# State forms after a CJK name: (federal / people's / democratic) republic, kingdom, principality, grand duchy
+_CJK_STATE_SUFFIX = re.compile(r"(?:連邦|联邦|人民|民主|社会主义|社會主義|民主主義人民|イスラム|伊斯兰|伊斯蘭)*(?:共和国|王国|公国|大公国)$")
 _STATE_SUFFIX = re.compile(r" (?:republic|republik|cumhuriyeti|tasavalta|ganarajya)$")
 # Traditional → simplified forms of the characters country names use, so mixed spellings meet the index.
 _TRAD = str.maketrans("國眾堅華亞蘭爾聯灣門韓麥蘇維羅與義烏盧馬亞薩爾瓦納達來紐濟",
@@ -208,6 +210,9 @@ def _rewrites(text: str, k: str) -> list[str]:
         out.append(" ".join("federation" if w == "fed" else w for w in words))
     if k.endswith("国") and len(k) > 2:
         out.append(k[:-1])
+        stripped = _CJK_STATE_SUFFIX.sub("", k)  # 'ドイツ連邦共和国', 'フランス共和国', '大韩民国' stays
+        if stripped != k and len(stripped) >= 2:
+            out.append(stripped)
     if k.startswith("ประเทศ") and len(k) > 6:
         out.append(k[6:].strip())
     return [o for o in out if o and o != k]
