@@ -27,6 +27,6 @@ Permissions (SandboxConfig.permissions): per object `access` all | read | none,
 """
 
 from leadbridge.sandbox.config import ObjectPermission, SandboxConfig
-from leadbridge.sandbox.server import SandboxServer
+from leadbridge.sandbox.server import SandboxProcess, SandboxServer
 
-__all__ = ["ObjectPermission", "SandboxConfig", "SandboxServer"]
+__all__ = ["ObjectPermission", "SandboxConfig", "SandboxProcess", "SandboxServer"]

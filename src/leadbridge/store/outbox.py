@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import sqlalchemy as sa
 
 from leadbridge.store.database import Database
-from leadbridge.store.records import row_dict
+from leadbridge.store.rows import dicts
 
 OPEN = ("pending", "in_flight", "failed")
 
@@ -40,7 +40,7 @@ def claim(db: Database, obj: str, limit: int, worker: str, now: datetime | None 
             conn.execute(t.update().where(t.c.id.in_(part)).values(state="in_flight", claimed_by=worker, claimed_at=now))
         rows = []
         for part in _parts(ids):
-            rows += [row_dict(r) for r in conn.execute(sa.select(t).where(t.c.id.in_(part))).mappings()]
+            rows += dicts(conn, sa.select(t).where(t.c.id.in_(part)))
     return rows
 
 
@@ -50,8 +50,7 @@ def failed_for(db: Database, obj: str, record_ids: Sequence[int]) -> list[dict[s
     out = []
     with db.engine.connect() as conn:
         for part in _parts(list(record_ids)):
-            out += [row_dict(r) for r in conn.execute(
-                sa.select(t).where(t.c.object == obj, t.c.state == "failed", t.c.record_id.in_(part))).mappings()]
+            out += dicts(conn, sa.select(t).where(t.c.object == obj, t.c.state == "failed", t.c.record_id.in_(part)))
     return out
 
 

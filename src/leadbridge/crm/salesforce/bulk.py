@@ -34,17 +34,18 @@ def ingest(conn: "SalesforceConnector", obj: str, records: list[dict[str, Any]],
     job_id = job["id"]
     conn._rest("PUT", f"jobs/ingest/{job_id}/batches", data=buf.getvalue().encode("utf-8"),
                headers={"Content-Type": "text/csv"})
+    started, pause = time.monotonic(), 0.0
     conn._rest("PATCH", f"jobs/ingest/{job_id}", json={"state": "UploadComplete"})
-    waited, pause = 0.0, POLL_SECONDS
-    while True:  # polls back off (0.5 s, 1 s, 2 s … 10 s): a long job costs few API calls
-        state = conn._rest("GET", f"jobs/ingest/{job_id}")["state"]
+    while True:
+        info = conn._rest("GET", f"jobs/ingest/{job_id}")
+        state = info["state"]
         if state in ("JobComplete", "Failed", "Aborted"):
             break
+        waited = time.monotonic() - started
         if waited > MAX_WAIT:
             raise CrmTransientError(f"bulk job {job_id} still {state} after {MAX_WAIT}s", code="TIMEOUT")
+        pause = next_poll(pause, waited, info.get("numberRecordsProcessed") or 0, len(records))
         time.sleep(pause)
-        waited += pause
-        pause = min(MAX_POLL_SECONDS, pause * 2)
     by_key: dict[str, SaveResult] = {}
     for row in _csv(conn._rest("GET", f"jobs/ingest/{job_id}/successfulResults/")):
         by_key[row.get(key, "")] = SaveResult(True, row.get("sf__Id"), row.get("sf__Created") == "true")
@@ -52,6 +53,18 @@ def ingest(conn: "SalesforceConnector", obj: str, records: list[dict[str, Any]],
         by_key[row.get(key, "")] = SaveResult(False, row.get("sf__Id") or None, False, [parse_error(row.get("sf__Error"))])
     missing = SaveResult(False, None, False, [ErrorDetail("UNPROCESSED", "the bulk job did not process this record")])
     return [by_key.get(str(r.get(key)), missing) for r in records]
+
+
+def next_poll(pause: float, elapsed: float, processed: int, total: int) -> float:
+    """Seconds until the next poll of a running job: when it has processed some rows, the time its
+    rate says the rest needs (+10%), so a job is seen done soon after it is; until then the polls
+    back off (0.5 s, 1 s, 2 s …). Never under 0.5 s nor over 10 s: a long job costs few API calls."""
+    if processed >= total > 0:  # every row processed: the job is finishing
+        return POLL_SECONDS
+    if processed > 0:
+        rest = (total - processed) * elapsed / processed * 1.1
+        return min(MAX_POLL_SECONDS, max(POLL_SECONDS, rest))
+    return min(MAX_POLL_SECONDS, max(POLL_SECONDS, pause * 2))
 
 
 def parse_error(text: str | None) -> ErrorDetail:
