@@ -7,15 +7,18 @@ every row (records.row_dict) was most of the cost of reading 100k records for a 
 from __future__ import annotations
 
 from datetime import timezone
-from typing import Any
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
 
-def dicts(conn: sa.Connection, stmt: sa.Select) -> list[dict[str, Any]]:
+def dicts(conn: sa.Connection, stmt: sa.Executable, columns: Sequence[sa.ColumnElement] | None = None
+          ) -> list[dict[str, Any]]:
+    """The rows of a select (or of a statement RETURNING `columns`)."""
     result = conn.execute(stmt)
     keys = list(result.keys())
-    stamps = [i for i, c in enumerate(stmt.selected_columns) if isinstance(c.type, sa.DateTime)]
+    cols = columns if columns is not None else stmt.selected_columns  # type: ignore[attr-defined]
+    stamps = [i for i, c in enumerate(cols) if isinstance(c.type, sa.DateTime)]
     if not stamps:
         return [dict(zip(keys, row)) for row in result.fetchall()]
     out = []

@@ -53,8 +53,11 @@ def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: boo
     by_record = take(ws, "person", dry_run, now)
     if not by_record:
         return
-    records = query.records_by_id(db, "person", list(by_record))
     sync_filter = w.parse(cfg.filter)
+    # what this push reads of a record: its mapped fields, the filter's, its company and merge state
+    table = db.object_table("person")
+    used = {"merged_into_id", "company_id", *cfg.lead.fields, *cfg.contact.fields, *w.fields_used(sync_filter)}
+    records = query.records_by_id(db, "person", list(by_record), columns=[c for c in table.c.keys() if c in used])
     links = sync_state.active_links(db, "person", list(by_record))
     owners = owner_map(ws)
     companies = crm_ids_of(db, "company", "Account", [r.get("company_id") for r in records.values()])
