@@ -123,7 +123,7 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
     write of their CRM links instead of one per 200 records); until then their entries stay in
     flight, so after a crash they are sent again (an upsert by external id, or an update by Id,
     repeats harmlessly). A call whose results carry a configuration or limit error is settled at
-    once, so the push stops as soon as it would have."""
+    once (the sync pauses, or the queue backs off), as when every call was settled on its own."""
     cfg, db = ws.config.sync, ws.db
     caps = crm.capabilities
     linked: list[tuple[int, str]] = []
@@ -191,7 +191,7 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
 
 
 def _stops(res: SaveResult) -> bool:
-    """A record's error that stops the push (configuration: the sync pauses; a limit: the queue waits)."""
+    """A record's error to act on at once (configuration: the sync pauses; a limit: the queue backs off)."""
     return not res.ok and bool(res.errors) and error_class(res.errors[0].code) in ("config", "backoff")
 
 
