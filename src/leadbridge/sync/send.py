@@ -268,9 +268,9 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
         stats.failed += 1
         errors.append(error_row(local, rid, (obj, payload.get("Id")), err))
         outbox.fail(db, ids, f"{err.code}: {err.message}")
-    outbox.complete(db, ok_ids)
-    if links:
+    if links:  # before the entries are done: a crash between the two re-sends them, never leaves them unlinked
         ws.write(links, Source(SourceKind.CRM, "push link"), obj=local)
+    outbox.complete(db, ok_ids)
     sync_state.clear_errors(db, local, ok_records)
     sync_state.record_errors(db, errors)
     sync_state.log(db, log)
