@@ -66,6 +66,26 @@ def test_an_unknown_column_fails_the_whole_job(sf, tmp_path):
         "totalSize"] == 0
 
 
+def test_a_running_jobs_counts_grow_until_it_is_done(sandbox):
+    """As Salesforce's do: a client can tell how far a big job is (the sync times its polls by it)."""
+    n = 20_000
+    data = "LastName,Company,Leadbridge_Id__c\n" + "".join(f"Grow{i},G,grow-{i}\n" for i in range(n))
+    with raw_client(sandbox) as c:
+        job = c.post("/jobs/ingest", json={"object": "Lead", "operation": "upsert",
+                                           "externalIdFieldName": "Leadbridge_Id__c"}).json()
+        c.put(f"/jobs/ingest/{job['id']}/batches", content=data.encode(), headers={"Content-Type": "text/csv"})
+        c.patch(f"/jobs/ingest/{job['id']}", json={"state": "UploadComplete"})
+        seen = []
+        while True:
+            info = c.get(f"/jobs/ingest/{job['id']}").json()
+            seen.append((info["state"], info["numberRecordsProcessed"]))
+            if info["state"] == "JobComplete":
+                break
+        counts = [k for _, k in seen]
+        assert counts == sorted(counts) and counts[-1] == n and info["numberRecordsFailed"] == 0
+        assert any(state == "InProgress" and 0 < k < n for state, k in seen), seen[:5]
+
+
 def test_job_lifecycle_is_enforced(sandbox):
     with raw_client(sandbox) as c:
         job = c.post("/jobs/ingest", json={"object": "Lead", "operation": "insert"}).json()

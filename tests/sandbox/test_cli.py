@@ -84,3 +84,26 @@ def test_bad_faults_and_reset_give_one_line_errors(tmp_path, capsys):
     (tmp_path / "d" / "sandbox.db").write_text("")
     assert main(["sandbox", "reset", "--data", str(tmp_path / "d"), "--yes"]) == 0
     assert not (tmp_path / "d" / "sandbox.db").exists()
+
+
+def test_a_sandbox_process_serves_a_workspace_and_stops(tmp_path):
+    """SandboxProcess: the sandbox in its own process (benchmarks), reached and read over its API only."""
+    from leadbridge.model import Change, SourceKind
+    from leadbridge.sandbox import SandboxProcess
+    from leadbridge.sync.connection import connect_sandbox
+    from leadbridge.sync.engine import connect, run_cycle
+    from leadbridge.workspace import Workspace
+    ws = Workspace.init(tmp_path / "ws")
+    with SandboxProcess(tmp_path / "sb data") as srv:
+        pid = srv.pid
+        srv.write_env(tmp_path / "sandbox.env")
+        connect_sandbox(ws, tmp_path / "sandbox.env")
+        ids = ws.write([Change({"email": f"sp{i}@example.com", "last_name": f"L{i}", "company": "C"})
+                        for i in range(3)], SourceKind.UI).ids
+        crm = connect(ws)
+        assert run_cycle(ws, crm, do_pull=False).pushed == 3
+        assert crm.sf.query("SELECT COUNT() FROM Lead")["totalSize"] == 3
+        assert {r.values["Email"] for r in crm.lookup("Lead", "Leadbridge_Id__c", [str(i) for i in ids], ["Email"])} \
+            == {"sp0@example.com", "sp1@example.com", "sp2@example.com"}
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    ws.close()

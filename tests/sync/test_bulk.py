@@ -43,3 +43,16 @@ def test_push_above_the_threshold_goes_through_bulk_and_keeps_row_errors(connect
     [err] = sync_state.open_errors(ws.db)
     assert (err["record_id"], err["code"], err["fields"]) == (ids[3], "STRING_TOO_LONG", ["Title"])
     assert not err["message"].endswith("--") and "Title" in err["fix"]
+
+
+def test_bulk_polls_back_off_but_not_past_the_jobs_expected_end():
+    """Few API calls on a long job (0.5 s, 1 s, 2 s … 10 s apart), yet a job is seen done soon after it is."""
+    from leadbridge.crm.salesforce.bulk import next_poll
+    pause, pauses = 0.0, []
+    for _ in range(7):  # no rows processed yet: plain back-off
+        pause = next_poll(pause, 0.0, 100_000)
+        pauses.append(pause)
+    assert pauses == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    assert next_poll(8.0, 10_000.0, 20_000) == 1.5  # 2 s of rows left at 10k rows/s: look again at 3/4 of it
+    assert next_poll(1.0, 10_000.0, 1_000_000) == 2.0  # far from done: the back-off still holds
+    assert next_poll(4.0, 10_000.0, 100) == 0.5  # never more often than every 0.5 s

@@ -11,6 +11,10 @@
                                           "read_only_fields": ["Title"], "hidden_fields": ["Rating"]}
         srv.org.convert_lead(lead_id) / srv.org.merge("Lead", master, [loser])   # server-side actions
 
+`SandboxProcess(dir)` runs it in its own process instead (`python -m leadbridge.sandbox`), as a
+real CRM is another machine (benchmarks): the same client-facing attributes, but no `org` (read
+its state through the API).
+
 Fault kinds: "unavailable" (503 SERVER_UNAVAILABLE), "lock" (UNABLE_TO_LOCK_ROW: a 400 on a
 single-record write, every record of a collection, every row of a Bulk job), "drop" (the
 write is applied, then the connection drops), "ratelimit" (403 REQUEST_LIMIT_EXCEEDED),
@@ -27,6 +31,6 @@ Permissions (SandboxConfig.permissions): per object `access` all | read | none,
 """
 
 from leadbridge.sandbox.config import ObjectPermission, SandboxConfig
-from leadbridge.sandbox.server import SandboxServer
+from leadbridge.sandbox.server import SandboxProcess, SandboxServer
 
-__all__ = ["ObjectPermission", "SandboxConfig", "SandboxServer"]
+__all__ = ["ObjectPermission", "SandboxConfig", "SandboxProcess", "SandboxServer"]

@@ -6,7 +6,8 @@ is closed, in the background, 200 rows at a time, so other clients are served me
 A CSV whose header names a field the object does not have fails the whole job (state
 Failed, `errorMessage` "InvalidBatch : Field name not found : X"), as Salesforce does;
 row errors go to failedResults (`sf__Error` is `CODE:message:fields --`). Rows not processed
-(abort, failed job) go to unprocessedRecords. `Rel.ExtId__c` columns set a lookup by the
+(abort, failed job) go to unprocessedRecords. `numberRecordsProcessed` / `numberRecordsFailed`
+grow chunk by chunk while the job is InProgress. `Rel.ExtId__c` columns set a lookup by the
 parent's external id; `assignmentRuleId` runs that Lead assignment rule on every row (Bulk
 runs no assignment rule unless the job names one). `hardDelete` deletes like `delete` here
 (the sandbox keeps no recycle bin apart from getDeleted's log).
@@ -249,6 +250,9 @@ async def _run(sb: Any, job: dict[str, Any]) -> None:
                 job["unprocessed"] = rows[i:]
                 return
             _process(sb, job, cols, rows[i:i + CHUNK])
+            # the counts grow while the job runs, as Salesforce's do (clients can tell how far it is)
+            job["numberRecordsProcessed"] = len(job["ok"]) + len(job["failed"])
+            job["numberRecordsFailed"] = len(job["failed"])
             await asyncio.sleep(0)  # let other requests in between chunks
         job["state"] = "JobComplete"
     except Exception as exc:  # noqa: BLE001 - a sandbox bug fails the job, not the server

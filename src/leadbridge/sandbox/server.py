@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import shlex
 import shutil
+import signal
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +139,106 @@ class SandboxServer:
         self.org.store.close()
 
     def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+class SandboxProcess:
+    """The sandbox in its own process (`python -m leadbridge.sandbox`), as a real CRM is another machine:
+    it does not share this process's GIL. Clients get what `SandboxServer` gives them (`instance_url`,
+    `ca_bundle`, the credentials, `env()`, `write_env()`), but no `org`: read its state through the API."""
+
+    def __init__(self, data_dir: Path, port: int = 0, https: bool = True, faults: str | None = None,
+                 seed: int | None = None, config_file: Path | None = None, timeout: float = 60):
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port, self.https, self.faults, self.seed = port, https, faults, seed
+        self.config_file, self.timeout = config_file, timeout
+        self._env: dict[str, str] = {}
+        self._proc: subprocess.Popen | None = None
+
+    @property
+    def instance_url(self) -> str:
+        return self._env["SANDBOX_INSTANCE_URL"]
+
+    @property
+    def ca_bundle(self) -> str | None:
+        return self._env.get("SANDBOX_CA_BUNDLE") or None
+
+    @property
+    def username(self) -> str:
+        return self._env["SANDBOX_USERNAME"]
+
+    @property
+    def password(self) -> str:
+        return self._env["SANDBOX_PASSWORD"]
+
+    @property
+    def client_id(self) -> str:
+        return self._env["SANDBOX_CLIENT_ID"]
+
+    @property
+    def client_secret(self) -> str:
+        return self._env["SANDBOX_CLIENT_SECRET"]
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def env(self) -> dict[str, str]:
+        return dict(self._env)
+
+    def write_env(self, path: Path) -> None:
+        tmp = Path(path).with_suffix(".tmp")
+        tmp.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in self._env.items()), encoding="utf-8")
+        tmp.replace(path)
+
+    def start(self) -> "SandboxProcess":
+        """Start the process; returns once it serves (it writes its env file when ready)."""
+        env_file = self.data_dir / "sandbox-process.env"
+        env_file.unlink(missing_ok=True)
+        args = [sys.executable, "-m", "leadbridge.sandbox", "--port", str(self.port), "--data", str(self.data_dir),
+                "--env-file", str(env_file)]
+        if not self.https:
+            args.append("--http")
+        if self.faults is not None:
+            args += ["--faults", self.faults]
+        if self.seed is not None:
+            args += ["--seed", str(self.seed)]
+        if self.config_file is not None:
+            args += ["--config", str(self.config_file)]
+        log_file = self.data_dir / "sandbox-process.log"  # a file, not a pipe: a full pipe would stall the server
+        with open(log_file, "wb") as log_out:
+            self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_out)
+        deadline = time.monotonic() + self.timeout
+        while not env_file.exists():
+            if self._proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                err = log_file.read_text(encoding="utf-8", errors="replace").strip()[-500:]
+                raise SandboxError(f"the sandbox process did not start: {err or 'no answer in time'}")
+            time.sleep(0.05)
+        self._env = {}
+        for line in env_file.read_text(encoding="utf-8").splitlines():
+            key, sep, value = line.partition("=")
+            if sep:
+                self._env[key] = "".join(shlex.split(value))
+        return self
+
+    def stop(self) -> None:
+        """Ctrl-C it (uvicorn finishes in-flight requests), then kill it if it lingers."""
+        proc, self._proc = self._proc, None
+        if proc is None or proc.poll() is not None:
+            return
+        os.kill(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def __enter__(self) -> "SandboxProcess":
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 import sqlalchemy as sa
 
 from leadbridge.store.database import Database
-from leadbridge.store.records import row_dict
+from leadbridge.store.rows import dicts
 
 OPEN = ("pending", "in_flight", "failed")
 
@@ -29,18 +29,13 @@ def claim(db: Database, obj: str, limit: int, worker: str, now: datetime | None 
     t = db.table("outbox")
     due = sa.and_(t.c.object == obj, t.c.state == "pending",
                   sa.or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now))
-    with db.atomic() as conn:
-        stmt = sa.select(t.c.id).where(due).order_by(t.c.id).limit(limit)
-        if db.is_postgres:
-            stmt = stmt.with_for_update(skip_locked=True)
-        ids = list(conn.execute(stmt).scalars())
-        if not ids:
-            return []
-        for part in _parts(ids):
-            conn.execute(t.update().where(t.c.id.in_(part)).values(state="in_flight", claimed_by=worker, claimed_at=now))
-        rows = []
-        for part in _parts(ids):
-            rows += [row_dict(r) for r in conn.execute(sa.select(t).where(t.c.id.in_(part))).mappings()]
+    pick = sa.select(t.c.id).where(due).order_by(t.c.id).limit(limit)
+    if db.is_postgres:
+        pick = pick.with_for_update(skip_locked=True)
+    with db.atomic() as conn:  # one statement: UPDATE … WHERE id IN (the due ones) RETURNING the entries
+        rows = dicts(conn, t.update().where(t.c.id.in_(pick.scalar_subquery()))
+                     .values(state="in_flight", claimed_by=worker, claimed_at=now).returning(*t.c), t.c)
+    rows.sort(key=lambda r: r["id"])
     return rows
 
 
@@ -50,8 +45,7 @@ def failed_for(db: Database, obj: str, record_ids: Sequence[int]) -> list[dict[s
     out = []
     with db.engine.connect() as conn:
         for part in _parts(list(record_ids)):
-            out += [row_dict(r) for r in conn.execute(
-                sa.select(t).where(t.c.object == obj, t.c.state == "failed", t.c.record_id.in_(part))).mappings()]
+            out += dicts(conn, sa.select(t).where(t.c.object == obj, t.c.state == "failed", t.c.record_id.in_(part)))
     return out
 
 

@@ -11,6 +11,7 @@ from leadbridge.errors import FilterError, RecordNotFound
 from leadbridge.model import where as w
 from leadbridge.store import records
 from leadbridge.store.database import Database
+from leadbridge.store.rows import dicts
 from leadbridge.store.where_sql import compile_where, filter_fields
 
 
@@ -42,7 +43,7 @@ def select_records(db: Database, obj: str, where: str | None = None, *, columns:
 
 def list_records(db: Database, obj: str, where: str | None = None, **kw: Any) -> list[dict[str, Any]]:
     with db.engine.connect() as conn:
-        return [records.row_dict(r) for r in conn.execute(select_records(db, obj, where, **kw)).mappings()]
+        return dicts(conn, select_records(db, obj, where, **kw))
 
 
 def iter_records(db: Database, obj: str, where: str | None = None, *, batch: int = 10_000,
@@ -56,7 +57,7 @@ def iter_records(db: Database, obj: str, where: str | None = None, *, batch: int
     with db.engine.connect() as conn:
         while True:
             stmt = sa.select(*cols).where(cond, table.c.id > last).order_by(table.c.id).limit(batch)
-            page = [records.row_dict(r) for r in conn.execute(stmt).mappings()]
+            page = dicts(conn, stmt)
             if not page:
                 return
             last = page[-1]["id"]
@@ -64,6 +65,20 @@ def iter_records(db: Database, obj: str, where: str | None = None, *, batch: int
                 for r in page:
                     del r["id"]
             yield page
+
+
+def records_by_id(db: Database, obj: str, ids: Sequence[int], *, columns: Sequence[str] | None = None
+                  ) -> dict[int, dict[str, Any]]:
+    """Records by id, merged-away ones too (a push needs to see them): id → record (or its `columns`)."""
+    table = db.object_table(obj)
+    cols = [table.c[c] for c in dict.fromkeys(["id", *columns])] if columns else [table]
+    wanted = sorted(set(ids))
+    out: dict[int, dict[str, Any]] = {}
+    with db.engine.connect() as conn:
+        for i in range(0, len(wanted), 900):
+            for r in dicts(conn, sa.select(*cols).where(table.c.id.in_(wanted[i:i + 900]))):
+                out[r["id"]] = r
+    return out
 
 
 def count_records(db: Database, obj: str, where: str | None = None) -> int:

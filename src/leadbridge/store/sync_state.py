@@ -6,8 +6,10 @@ import json
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
+import orjson
 import sqlalchemy as sa
 
+from leadbridge.store import records
 from leadbridge.store.database import Database
 from leadbridge.store.records import row_dict, utc
 
@@ -41,17 +43,32 @@ def set_state(db: Database, key: str, value: Any) -> None:
             conn.execute(t.insert().values(key=key, value=data))
 
 
+def to_json(value: Any) -> str:
+    """JSON text of a logged payload, result or base (orjson; what json.dumps(default=str) would hold)."""
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON).decode()
+    except TypeError:  # e.g. an int past 64 bits
+        return json.dumps(value, default=str, ensure_ascii=False)
+
+
+_ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+_LOG_COLUMNS = ("at", "direction", "object", "record_id", "crm_object", "crm_id", "status", "error_code", "payload",
+                "result")
+
+
 def log(db: Database, entries: list[dict[str, Any]]) -> None:
     if entries:
         now = datetime.now(timezone.utc)
-        rows = [{"at": now, "crm_object": None, "crm_id": None, "error_code": None, "payload": None, "result": None,
-                 **e} for e in entries]
-        for r in rows:
+        rows = []
+        for e in entries:
+            r = {"at": now, "crm_object": None, "crm_id": None, "error_code": None, "payload": None, "result": None,
+                 **e}
             for k in ("payload", "result"):
                 if r[k] is not None and not isinstance(r[k], str):
-                    r[k] = json.dumps(r[k], default=str, ensure_ascii=False)
+                    r[k] = to_json(r[k])
+            rows.append(r)
         with db.atomic() as conn:
-            conn.execute(db.table("sync_log").insert(), rows)
+            records.bulk_insert(conn, db.table("sync_log"), _LOG_COLUMNS, rows)
 
 
 def log_of(db: Database, obj: str, record_id: int) -> list[dict[str, Any]]:
@@ -201,7 +218,7 @@ def get_bases(db: Database, obj: str, record_ids: Iterable[int]) -> dict[int, tu
         for i in range(0, len(ids), 900):
             for r in conn.execute(sa.select(t.c.record_id, t.c.crm_object, t.c.base).where(
                     t.c.object == obj, t.c.record_id.in_(ids[i:i + 900]))):
-                out[r.record_id] = (r.crm_object, json.loads(r.base))
+                out[r.record_id] = (r.crm_object, orjson.loads(r.base))
     return out
 
 
@@ -212,29 +229,34 @@ def save_bases(db: Database, obj: str, bases: dict[int, tuple[str, dict[str, Any
         return
     t = db.table("sync_base")
     now = datetime.now(timezone.utc)
+    columns = ("object", "record_id", "crm_object", "base", "updated_at")
     if replace:
         ids = list(bases)
         with db.atomic() as conn:
             for i in range(0, len(ids), 900):
                 conn.execute(t.delete().where(t.c.object == obj, t.c.record_id.in_(ids[i:i + 900])))
-            conn.execute(t.insert(), [{"object": obj, "record_id": rid, "crm_object": co, "updated_at": now,
-                                       "base": json.dumps(values, default=str)} for rid, (co, values) in bases.items()])
+            records.bulk_insert(conn, t, columns, [
+                {"object": obj, "record_id": rid, "crm_object": co, "base": to_json(values), "updated_at": now}
+                for rid, (co, values) in bases.items()])
         return
     have = get_bases(db, obj, bases)
     inserts, updates = [], []
     for rid, (crm_object, values) in bases.items():
         old = have.get(rid)
         if old is None:
-            inserts.append({"object": obj, "record_id": rid, "crm_object": crm_object,
-                            "base": json.dumps(values, default=str), "updated_at": now})
+            inserts.append({"object": obj, "record_id": rid, "crm_object": crm_object, "base": to_json(values),
+                            "updated_at": now})
         else:
             merged = {**old[1], **values} if old[0] == crm_object else values
-            updates.append({"k_rid": rid, "k_crm": crm_object, "k_base": json.dumps(merged, default=str),
-                            "k_at": now})
+            updates.append((crm_object, to_json(merged), rid))
     with db.atomic() as conn:
         if inserts:
-            conn.execute(t.insert(), inserts)
+            records.bulk_insert(conn, t, columns, inserts)
         if updates:
-            conn.execute(t.update().where(t.c.object == obj, t.c.record_id == sa.bindparam("k_rid"))
-                         .values(crm_object=sa.bindparam("k_crm"), base=sa.bindparam("k_base"),
-                                 updated_at=sa.bindparam("k_at")), updates)
+            # one driver-level executemany (the Core statement's per-row parameter work was most of its time)
+            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            process = t.c.updated_at.type.bind_processor(conn.dialect)
+            at = process(now) if process else now
+            conn.exec_driver_sql(f"UPDATE sync_base SET crm_object = {mark}, base = {mark}, updated_at = {mark} "
+                                 f"WHERE object = {mark} AND record_id = {mark}",
+                                 [(co, base, at, obj, rid) for co, base, rid in updates])

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from leadbridge.crm.protocol import Connector, ErrorDetail
 from leadbridge.model import where as w
 from leadbridge.model.policies import FieldRule
-from leadbridge.store import outbox, sync_state
+from leadbridge.store import outbox, query, sync_state
 from leadbridge.sync.base import pushed_values
 from leadbridge.sync.mapping import crm_ids_of, to_crm
 from leadbridge.sync.send import PushStats, QueueBackoff, error_row, hold, owner_map, send, take
@@ -53,9 +53,11 @@ def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: boo
     by_record = take(ws, "person", dry_run, now)
     if not by_record:
         return
-    records = {r["id"]: r for r in ws.list("person", f"id in ({','.join(map(str, by_record))})",
-                                           include_merged=True, limit=None)}
     sync_filter = w.parse(cfg.filter)
+    # what this push reads of a record: its mapped fields, the filter's, its company and merge state
+    table = db.object_table("person")
+    used = {"merged_into_id", "company_id", *cfg.lead.fields, *cfg.contact.fields, *w.fields_used(sync_filter)}
+    records = query.records_by_id(db, "person", list(by_record), columns=[c for c in table.c.keys() if c in used])
     links = sync_state.active_links(db, "person", list(by_record))
     owners = owner_map(ws)
     companies = crm_ids_of(db, "company", "Account", [r.get("company_id") for r in records.values()])

@@ -108,22 +108,47 @@ def wait(ws: "Workspace", ids: list[int], why: str, now: datetime) -> None:
                     f"{cfg.max_attempts} attempts: {why}")
 
 
+SETTLE_EVERY = 2000  # records of collection calls settled together (one write of their CRM links)
+
+
 def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, stats: PushStats,
          now: datetime, external_id: str, bases: dict[int, tuple[str, dict[str, Any], bool]] | None = None
          ) -> list[tuple[int, str]]:
-    """Send each call's records, settling every chunk on its own: a failed chunk never takes the
-    chunks that succeeded with it. Returns the records newly linked to a CRM id. `bases`: per record,
-    (CRM object, the values both systems hold once its push succeeds, whether that is its whole
-    sync base: a first push), stored as its sync base."""
+    """Send each call's records and settle every result: a failed call never takes the calls that
+    succeeded with it. Returns the records newly linked to a CRM id. `bases`: per record, (CRM
+    object, the values both systems hold once its push succeeds, whether that is its whole sync
+    base: a first push), stored as its sync base.
+
+    Results of consecutive collection calls are settled together, up to SETTLE_EVERY records (one
+    write of their CRM links instead of one per 200 records); until then their entries stay in
+    flight, so after a crash they are sent again (an upsert by external id, or an update by Id,
+    repeats harmlessly). A call whose results carry a configuration or limit error is settled at
+    once (the sync pauses, or the queue backs off), as when every call was settled on its own."""
     cfg, db = ws.config.sync, ws.db
     caps = crm.capabilities
     linked: list[tuple[int, str]] = []
     calls = list(_by_call(plans).items())
+    unsettled: list[tuple[tuple[int, dict[str, Any]], SaveResult]] = []
 
     def later(n: int, items, first: int) -> list[int]:
         """Entries of the records not sent yet: this call's from `first` on, and every later call's."""
         rids = [rid for rid, _ in items[first:]] + [rid for _, its in calls[n + 1:] for rid, _ in its]
         return entry_ids(by_record, rids)
+
+    def settle(obj: str) -> ErrorDetail | None:
+        """Store the results received so far; returns the first configuration error among them."""
+        if not unsettled:
+            return None
+        done = [item for item, _ in unsettled]
+        results = [res for _, res in unsettled]
+        unsettled.clear()
+        config_error = _apply_results(ws, crm, local, obj, done, results, by_record, stats, now, linked)
+        if bases:
+            ok = [rid for (rid, _), r in zip(done, results) if r.ok and rid in bases]
+            for whole in (True, False):
+                sync_state.save_bases(db, local, {rid: bases[rid][:2] for rid in ok if bases[rid][2] is whole},
+                                      replace=whole)
+        return config_error
 
     for n, ((obj, kind), items) in enumerate(calls):
         size = len(items) if caps.bulk and len(items) >= caps.bulk_threshold else caps.batch_size
@@ -136,10 +161,15 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                 else:
                     results = crm.update(obj, [p for _, p in chunk])
             except CrmConfigError:
+                settle(obj)  # what earlier calls did is kept
                 # this and every later chunk back to pending untouched; the engine pauses the sync
                 _unsent(ws, later(n, items, start), "sync paused", now)
                 raise
             except CrmError as exc:
+                config_error = settle(obj)
+                if config_error is not None:
+                    _unsent(ws, later(n, items, start), "sync paused", now)
+                    raise _paused(config_error) from None
                 if error_class(exc.code or "") != "backoff":
                     _retry(ws, ids, str(exc), now, stats, len(chunk))
                     continue
@@ -150,17 +180,23 @@ def send(ws: "Workspace", crm: Connector, local: str, plans: Plans, by_record, s
                 queue_backoff(ws, exc, now)
                 _unsent(ws, later(n, items, start + (size if sent else 0)), str(exc), now)
                 raise QueueBackoff(exc) from None
-            config_error = _apply_results(ws, crm, local, obj, chunk, results, by_record, stats, now, linked)
-            if bases:
-                ok = [rid for (rid, _), r in zip(chunk, results) if r.ok and rid in bases]
-                for whole in (True, False):
-                    sync_state.save_bases(db, local, {rid: bases[rid][:2] for rid in ok if bases[rid][2] is whole},
-                                          replace=whole)
-            if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
-                _unsent(ws, later(n, items, start + size), "sync paused", now)
-                raise CrmConfigError(f"{config_error.code}: {config_error.message}", code=config_error.code,
-                                     fields=list(config_error.fields))
+            unsettled.extend(zip(chunk, results))
+            last = start + size >= len(items)
+            if last or len(unsettled) >= SETTLE_EVERY or any(_stops(r) for r in results):
+                config_error = settle(obj)
+                if config_error is not None:  # e.g. INVALID_FIELD per record: the mapping is wrong for everyone
+                    _unsent(ws, later(n, items, start + size), "sync paused", now)
+                    raise _paused(config_error)
     return linked
+
+
+def _stops(res: SaveResult) -> bool:
+    """A record's error to act on at once (configuration: the sync pauses; a limit: the queue backs off)."""
+    return not res.ok and bool(res.errors) and error_class(res.errors[0].code) in ("config", "backoff")
+
+
+def _paused(err: ErrorDetail) -> CrmConfigError:
+    return CrmConfigError(f"{err.code}: {err.message}", code=err.code, fields=list(err.fields))
 
 
 def _peek(ws: "Workspace", local: str, limit: int) -> list[dict[str, Any]]:
@@ -232,9 +268,9 @@ def _apply_results(ws: "Workspace", crm: Connector, local: str, obj: str, items,
         stats.failed += 1
         errors.append(error_row(local, rid, (obj, payload.get("Id")), err))
         outbox.fail(db, ids, f"{err.code}: {err.message}")
-    outbox.complete(db, ok_ids)
-    if links:
+    if links:  # before the entries are done: a crash between the two re-sends them, never leaves them unlinked
         ws.write(links, Source(SourceKind.CRM, "push link"), obj=local)
+    outbox.complete(db, ok_ids)
     sync_state.clear_errors(db, local, ok_records)
     sync_state.record_errors(db, errors)
     sync_state.log(db, log)
