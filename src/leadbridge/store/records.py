@@ -13,6 +13,7 @@ from typing import Any, Iterable, Sequence
 import sqlalchemy as sa
 
 from leadbridge.store.database import Database
+from leadbridge.store.rows import dicts
 
 _CHUNK = 900  # bound parameters per IN (...) stay under SQLite's limit
 
@@ -33,31 +34,10 @@ def row_dict(row: sa.RowMapping) -> dict[str, Any]:
     return {k: utc(v) for k, v in row.items()}
 
 
-def _record_dicts(conn: sa.Connection, stmt: sa.Select) -> list[dict[str, Any]]:
-    """Whole rows as dicts, datetimes made UTC-aware: the write path's lookup of the records it changes.
-
-    Only datetime columns need the UTC fix, so it is applied to those alone (a record has ~50
-    columns and a batch thousands of records: a per-value check was half of an update's time).
-    """
-    result = conn.execute(stmt)
-    keys = list(result.keys())
-    cols = stmt.selected_columns
-    stamps = [i for i, c in enumerate(cols) if isinstance(c.type, sa.DateTime)]
-    out = []
-    for row in result.fetchall():
-        d = dict(zip(keys, row))
-        for i in stamps:
-            v = row[i]
-            if v is not None and v.tzinfo is None:
-                d[keys[i]] = v.replace(tzinfo=timezone.utc)
-        out.append(d)
-    return out
-
-
 def fetch_by_ids(conn: sa.Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for part in _chunks(list(ids)):
-        for row in _record_dicts(conn, sa.select(table).where(table.c.id.in_(part))):
+        for row in dicts(conn, sa.select(table).where(table.c.id.in_(part))):
             out[row["id"]] = row
     return out
 
@@ -95,7 +75,7 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
         seconds = sorted({k[1] for k in keys if k[0] in set(first)})
         for part in _chunks(seconds):
             stmt = sa.select(table).where(table.c[columns[0]].in_(first), table.c[columns[1]].in_(part), live)
-            for row in _record_dicts(conn, stmt):
+            for row in dicts(conn, stmt):
                 key = tuple(row[c] for c in columns)
                 if key in wanted and (key not in out or _rank(row) < _rank(out[key])):
                     out[key] = row

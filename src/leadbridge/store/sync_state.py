@@ -52,23 +52,20 @@ def to_json(value: Any) -> str:
 
 
 _ORJSON = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
-_LOG_COLUMNS = ("at", "direction", "object", "record_id", "crm_object", "crm_id", "status", "error_code", "payload",
-                "result")
+_LOG_COLUMNS = ("direction", "object", "record_id", "crm_object", "crm_id", "status", "error_code")
 
 
 def log(db: Database, entries: list[dict[str, Any]]) -> None:
     if entries:
-        now = datetime.now(timezone.utc)
-        rows = []
-        for e in entries:
-            r = {"at": now, "crm_object": None, "crm_id": None, "error_code": None, "payload": None, "result": None,
-                 **e}
-            for k in ("payload", "result"):
-                if r[k] is not None and not isinstance(r[k], str):
-                    r[k] = to_json(r[k])
-            rows.append(r)
+        rows = [(*(e.get(c) for c in _LOG_COLUMNS), _json_or_text(e.get("payload")), _json_or_text(e.get("result")))
+                for e in entries]
         with db.atomic() as conn:
-            records.bulk_insert(conn, db.table("sync_log"), _LOG_COLUMNS, rows)
+            records.insert_with_head(conn, db.table("sync_log"), {"at": datetime.now(timezone.utc)},
+                                     (*_LOG_COLUMNS, "payload", "result"), rows)
+
+
+def _json_or_text(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else to_json(value)
 
 
 def log_of(db: Database, obj: str, record_id: int) -> list[dict[str, Any]]:
@@ -229,29 +226,27 @@ def save_bases(db: Database, obj: str, bases: dict[int, tuple[str, dict[str, Any
         return
     t = db.table("sync_base")
     now = datetime.now(timezone.utc)
-    columns = ("object", "record_id", "crm_object", "base", "updated_at")
+    columns, head = ("record_id", "crm_object", "base"), {"object": obj, "updated_at": now}
     if replace:
         ids = list(bases)
         with db.atomic() as conn:
             for i in range(0, len(ids), 900):
                 conn.execute(t.delete().where(t.c.object == obj, t.c.record_id.in_(ids[i:i + 900])))
-            records.bulk_insert(conn, t, columns, [
-                {"object": obj, "record_id": rid, "crm_object": co, "base": to_json(values), "updated_at": now}
-                for rid, (co, values) in bases.items()])
+            records.insert_with_head(conn, t, head, columns,
+                                     [(rid, co, to_json(values)) for rid, (co, values) in bases.items()])
         return
     have = get_bases(db, obj, bases)
     inserts, updates = [], []
     for rid, (crm_object, values) in bases.items():
         old = have.get(rid)
         if old is None:
-            inserts.append({"object": obj, "record_id": rid, "crm_object": crm_object, "base": to_json(values),
-                            "updated_at": now})
+            inserts.append((rid, crm_object, to_json(values)))
         else:
             merged = {**old[1], **values} if old[0] == crm_object else values
             updates.append((crm_object, to_json(merged), rid))
     with db.atomic() as conn:
         if inserts:
-            records.bulk_insert(conn, t, columns, inserts)
+            records.insert_with_head(conn, t, head, columns, inserts)
         if updates:
             # one driver-level executemany (the Core statement's per-row parameter work was most of its time)
             mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
