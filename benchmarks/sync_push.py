@@ -78,7 +78,6 @@ def push_all(people: int, bulk: bool, tmp: Path) -> None:
         srv.write_env(tmp / "sandbox.env")
         connect_sandbox(ws, tmp / "sandbox.env")
         ws.config.sync.bulk_threshold = 2000 if bulk else 10**9
-        ws.config.sync.claim_size = people
         ids = ws.write([Change({"email": f"p{i}@example.com", "first_name": f"F{i}", "last_name": f"L{i}",
                                 "company": f"Co{i % 97}", "country": "Germany", "title": "Engineer"})
                         for i in range(people)], SourceKind.LIST_IMPORT).ids

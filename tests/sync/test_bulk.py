@@ -56,3 +56,18 @@ def test_bulk_polls_back_off_but_not_past_the_jobs_expected_end():
     assert next_poll(8.0, 10_000.0, 20_000) == 1.5  # 2 s of rows left at 10k rows/s: look again at 3/4 of it
     assert next_poll(1.0, 10_000.0, 1_000_000) == 2.0  # far from done: the back-off still holds
     assert next_poll(4.0, 10_000.0, 100) == 0.5  # never more often than every 0.5 s
+
+
+def test_a_backlog_above_the_threshold_goes_out_as_one_bulk_job_not_one_per_claim(connected, caplog):
+    ws, srv, _ = connected
+    cfg = ws.config.sync
+    cfg.bulk_threshold, cfg.claim_size, cfg.bulk_claim_size = 10, 10, 35
+    ws.write([Change({"email": f"q{i}@example.com", "last_name": f"Q{i}", "company": "Acme"}) for i in range(40)],
+             SourceKind.LIST_IMPORT)
+    crm = connect(ws)
+    with caplog.at_level(logging.INFO):
+        first = run_cycle(ws, crm, do_pull=False)
+    assert first.pushed == 35  # one claim of 10, topped up to 35, in one Bulk job
+    assert sum("Bulk API 2.0" in r.getMessage() for r in caplog.records) == 1
+    second = run_cycle(ws, crm, do_pull=False)
+    assert second.pushed == 5 and len(srv.org.store.table("Lead")) == 40  # 5 left: below the threshold, no top-up

@@ -93,6 +93,10 @@ class SyncConfig(_Section):
     filter: str = Field("email is not empty and not data_invalid = true and not is_test = true",
                         description="which people sync (the --where language)")
     claim_size: int = Field(5000, ge=1, description="outbox entries taken per push")
+    bulk_claim_size: int = Field(100_000, ge=1,
+                                 description="outbox entries one push may take when a full claim (of at least "
+                                             "bulk_threshold) comes back and the CRM has a bulk API: a backlog "
+                                             "goes out in few Bulk jobs")
     bulk_threshold: int = Field(2000, ge=1, description="records per object above which Bulk API 2.0 is used")
     max_attempts: int = Field(8, ge=1)
     backoff_seconds: float = Field(2.0, gt=0)

@@ -50,7 +50,7 @@ def push(ws: "Workspace", crm: Connector, *, dry_run: bool = False, now: datetim
 def _push_people(ws: "Workspace", crm: Connector, stats: PushStats, dry_run: bool, now: datetime) -> None:
     """Claim due person entries, send their records, store every result."""
     cfg, db = ws.config.sync, ws.db
-    by_record = take(ws, "person", dry_run, now)
+    by_record = take(ws, "person", dry_run, now, bulk=crm.capabilities.bulk)
     if not by_record:
         return
     sync_filter = w.parse(cfg.filter)

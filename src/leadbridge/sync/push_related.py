@@ -37,7 +37,7 @@ def push_object(ws: "Workspace", crm: Connector, local: str, stats: PushStats, *
                 now: datetime) -> None:
     """Claim due entries of one related object and send its records."""
     cfg, db = ws.config.sync, ws.db
-    by_record = take(ws, local, dry_run, now)
+    by_record = take(ws, local, dry_run, now, bulk=crm.capabilities.bulk)
     if not by_record:
         return
     mapping = cfg.related.get(local)

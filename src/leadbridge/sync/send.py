@@ -65,12 +65,19 @@ def owner_map(ws: "Workspace") -> dict[int, str]:
     return {uid: ls[0][1] for uid, ls in links.items() if ls}
 
 
-def take(ws: "Workspace", local: str, dry_run: bool, now: datetime) -> dict[int, list[dict[str, Any]]]:
+def take(ws: "Workspace", local: str, dry_run: bool, now: datetime,
+         bulk: bool = False) -> dict[int, list[dict[str, Any]]]:
     """Claim due outbox entries of one object (peek in a dry run), grouped per record, with the
-    record's earlier data-error entries (their fields are re-sent with the next change)."""
+    record's earlier data-error entries (their fields are re-sent with the next change).
+
+    With `bulk` (the CRM has a bulk API), a full claim big enough to go by Bulk is topped up to
+    `sync.bulk_claim_size`: a backlog of 100k goes out as one Bulk job, not one per `claim_size` entries."""
     cfg, db = ws.config.sync, ws.db
     entries = _peek(ws, local, cfg.claim_size) if dry_run else \
         outbox.claim(db, local, cfg.claim_size, outbox.worker_id(), now)
+    if bulk and not dry_run and len(entries) == cfg.claim_size >= cfg.bulk_threshold \
+            and cfg.bulk_claim_size > cfg.claim_size:
+        entries += outbox.claim(db, local, cfg.bulk_claim_size - cfg.claim_size, outbox.worker_id(), now)
     by_record: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for e in entries:
         by_record[e["record_id"]].append(e)
