@@ -14,6 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from leadbridge.errors import ConfigError
@@ -201,7 +202,7 @@ class RuleSet:
             rule = r.rule
             values = columns.get(rule.field)
             if values is None:
-                values = columns[rule.field] = [rec.get(rule.field) for rec in records]
+                values = columns[rule.field] = list(map(dict.get, records, repeat(rule.field)))
             if rule.kind != "required" and values.count(None) == len(values):
                 continue  # nobody in the batch has the field: nothing to check
             rows = range(len(records))

@@ -21,6 +21,7 @@ checked), so a revert puts back exactly what the run changed, flags included.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -148,8 +149,11 @@ def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[st
     columns: dict[str, list[Any]] = {}
 
     def column(field: str) -> list[Any]:
-        values = columns[field] = [r.get(field) for r in recs]
+        values = columns[field] = list(map(dict.get, recs, repeat(field)))
         return values
+
+    def everywhere(field: str) -> bool:  # the field is to be normalized on every record of the batch
+        return all(map(set.__contains__, chs, repeat(field)))
 
     def put(field: str, results: list, values: list, need_code: bool) -> None:
         for i in [i for i, n, v in zip(range(len(values)), results, values) if n is not None
@@ -166,8 +170,8 @@ def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[st
         values = column("country")
         put("country", [norm.country(v) if v is not None and "country" in ch else None
                         for v, ch in zip(values, chs)], values, True)
-    ccs = [norm.country_iso(r.get("country")) for r in recs]
-    moved = ["country" in ch for ch in chs]  # a new country re-reads the state and the phones
+    ccs = list(map(norm.country_iso, columns["country"] if "country" in columns else map(dict.get, recs, repeat("country"))))
+    moved = list(map(set.__contains__, chs, repeat("country")))  # a new country re-reads the state and the phones
     if "state" in on and "state" in fields:
         values = column("state")
         put("state", [norm.state(v, cc) if v is not None and cc and (m or "state" in ch) else None
@@ -181,7 +185,10 @@ def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[st
         if kind in _PLAIN and kind in on:
             fn = getattr(norm, _PLAIN[kind])
             values = column(f)
-            put(f, [fn(v) if v is not None and f in ch else None for v, ch in zip(values, chs)], values, False)
+            # these normalizers take None (empty): on a batch of new records, one C-level map
+            results = list(map(fn, values)) if everywhere(f) else \
+                [fn(v) if v is not None and f in ch else None for v, ch in zip(values, chs)]
+            put(f, results, values, False)
     if rules.picklists:
         for item, changed in work:
             for f in changed & rules.picklists.keys():
