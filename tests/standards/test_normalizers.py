@@ -225,8 +225,9 @@ def test_country_official_forms_mixed_scripts_and_qualifiers(text, code):
     assert normalize_country(text).code == code
 
 
-@pytest.mark.parametrize("text,code", [("Estado Plurinacional de Bolivia", "BO"), ("República Federativa do Brasil", "BR"),
-                                       ("ドイツ連邦共和国", "DE"), ("フランス共和国", "FR"), ("中华人民共和国", "CN")])
+@pytest.mark.parametrize("text,code", [("Estado Plurinacional de Bolivia", "BO"),
+                                       ("República Federativa do Brasil", "BR"), ("ドイツ連邦共和国", "DE"),
+                                       ("フランス共和国", "FR"), ("中华人民共和国", "CN")])
 def test_country_state_forms_of_several_words_and_cjk_state_suffixes(text, code):
     assert normalize_country(text).code == code
 

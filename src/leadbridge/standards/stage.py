@@ -170,7 +170,8 @@ def _normalize_columns(work: list[tuple[PendingItem, set[str]]], fields: dict[st
         values = column("country")
         put("country", [norm.country(v) if v is not None and "country" in ch else None
                         for v, ch in zip(values, chs)], values, True)
-    ccs = list(map(norm.country_iso, columns["country"] if "country" in columns else map(dict.get, recs, repeat("country"))))
+    countries = columns["country"] if "country" in columns else map(dict.get, recs, repeat("country"))
+    ccs = list(map(norm.country_iso, countries))
     moved = list(map(set.__contains__, chs, repeat("country")))  # a new country re-reads the state and the phones
     if "state" in on and "state" in fields:
         values = column("state")

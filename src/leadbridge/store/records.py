@@ -59,7 +59,8 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
         best: dict[Any, tuple[bool, int]] = {}
         for part in _chunks([k[0] for k in keys]):
             # no ORDER BY: it can make SQLite scan by id instead of using the key's index
-            sql = f'SELECT "{col}", {merged} IS NOT NULL, id FROM {table.name} WHERE "{col}" IN ({", ".join([mark] * len(part))}){where}'
+            sql = (f'SELECT "{col}", {merged} IS NOT NULL, id FROM {table.name} '
+                   f'WHERE "{col}" IN ({", ".join([mark] * len(part))}){where}')
             for value, is_merged, rid in conn.exec_driver_sql(sql, tuple(part)):
                 rank = (bool(is_merged), rid)
                 if value not in best or rank < best[value]:
