@@ -45,6 +45,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def write_env_file(path: Path, env: dict[str, str]) -> None:
+    """KEY=value lines a shell can source (values quoted when they need it); written whole or not at all."""
+    tmp = Path(path).with_suffix(".tmp")
+    tmp.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in env.items()), encoding="utf-8")
+    tmp.replace(path)
+
+
 class SandboxServer:
     """A running sandbox: `start()`, then `instance_url`, `ca_bundle`, the credentials, `env()`, `stop()`."""
 
@@ -90,10 +97,7 @@ class SandboxServer:
                 "SANDBOX_CLIENT_ID": self.client_id, "SANDBOX_CLIENT_SECRET": self.client_secret}
 
     def write_env(self, path: Path) -> None:
-        """KEY=value lines a shell can source (values quoted when they need it); written whole or not at all."""
-        tmp = Path(path).with_suffix(".tmp")
-        tmp.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in self.env().items()), encoding="utf-8")
-        tmp.replace(path)
+        write_env_file(path, self.env())
 
     # -- running ------------------------------------------------------------------------------
 
@@ -159,29 +163,12 @@ class SandboxProcess:
         self._env: dict[str, str] = {}
         self._proc: subprocess.Popen | None = None
 
-    @property
-    def instance_url(self) -> str:
-        return self._env["SANDBOX_INSTANCE_URL"]
-
-    @property
-    def ca_bundle(self) -> str | None:
-        return self._env.get("SANDBOX_CA_BUNDLE") or None
-
-    @property
-    def username(self) -> str:
-        return self._env["SANDBOX_USERNAME"]
-
-    @property
-    def password(self) -> str:
-        return self._env["SANDBOX_PASSWORD"]
-
-    @property
-    def client_id(self) -> str:
-        return self._env["SANDBOX_CLIENT_ID"]
-
-    @property
-    def client_secret(self) -> str:
-        return self._env["SANDBOX_CLIENT_SECRET"]
+    instance_url = property(lambda self: self._env["SANDBOX_INSTANCE_URL"])
+    ca_bundle = property(lambda self: self._env.get("SANDBOX_CA_BUNDLE") or None)
+    username = property(lambda self: self._env["SANDBOX_USERNAME"])
+    password = property(lambda self: self._env["SANDBOX_PASSWORD"])
+    client_id = property(lambda self: self._env["SANDBOX_CLIENT_ID"])
+    client_secret = property(lambda self: self._env["SANDBOX_CLIENT_SECRET"])
 
     @property
     def pid(self) -> int | None:
@@ -191,9 +178,7 @@ class SandboxProcess:
         return dict(self._env)
 
     def write_env(self, path: Path) -> None:
-        tmp = Path(path).with_suffix(".tmp")
-        tmp.write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in self._env.items()), encoding="utf-8")
-        tmp.replace(path)
+        write_env_file(path, self._env)
 
     def start(self) -> "SandboxProcess":
         """Start the process; returns once it serves (it writes its env file when ready)."""

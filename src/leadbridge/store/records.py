@@ -48,7 +48,6 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
     out: dict[tuple[Any, ...], dict[str, Any]] = {}
     if not keys:
         return out
-    live = table.c.merged_into_id.is_(None) if live_only and "merged_into_id" in table.c else sa.true()
     if len(columns) == 1:
         # first the ids of the matches, by a plain driver-level query (most keys of a batch of new
         # records match nothing), then the whole rows of the best match of each key
@@ -70,6 +69,7 @@ def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
             out = {(value,): rows[rid] for value, (_, rid) in best.items() if rid in rows}
         return out
     # composite keys (memberships): narrow by the first two columns, match exactly in Python
+    live = table.c.merged_into_id.is_(None) if live_only and "merged_into_id" in table.c else sa.true()
     wanted = set(keys)
     firsts = sorted({k[0] for k in keys})
     for first in _chunks(firsts, 50):
