@@ -118,16 +118,19 @@ class Workspace:
     # -- the one door --------------------------------------------------------------------------
 
     def write(self, changes: Iterable[Change], source: Source | SourceKind | str, obj: str = "person", *,
-              checkpoint: str | None = None, dry_run: bool = False, describe=None, after=None) -> WriteResult:
+              checkpoint: str | None = None, dry_run: bool = False, describe=None, after=None,
+              concurrent: bool = False) -> WriteResult:
         """Write changes to `obj` records through identity, policies, standards, diff and history.
 
         `dry_run` runs everything and rolls back: the result says what would happen.
+        `concurrent` prepares each batch outside the write lock, for writers running side by side
+        (a parallel import); the result is the same (see `leadbridge.writepath.pipeline`).
         """
         src = Source.of(source)
         if src.actor is None:
             src = Source(src.kind, src.detail, _actor())
         return self.pipeline.run(changes, src, obj, checkpoint=checkpoint, dry_run=dry_run, describe=describe,
-                                 after=after)
+                                 after=after, concurrent=concurrent)
 
     # -- reading -------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ _UNTOUCHED = {SourceKind.MERGE, SourceKind.SYSTEM}  # flags are left as the merg
 
 class HygieneStage:
     name = "hygiene"
+    snapshot_safe = True  # reads nothing from the store while preparing (see WriteStage)
 
     def __init__(self, cfg: HygieneConfig | None = None):
         self.cfg = cfg  # None: the workspace's current config, read at each batch

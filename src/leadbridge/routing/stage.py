@@ -48,8 +48,9 @@ def batch_of(ctx: WriteContext, cfg: RoutingConfig | None = None) -> RoutingBatc
     if state is None:
         cfg = cfg or ctx.config.routing
         fields = filter_fields(ctx.obj.by_name)
-        router = Router(cfg, routing_state.load_counters(ctx.conn, ctx.db), fields,
-                        routing_state.users(ctx.conn, ctx.db, cfg.user_emails()))
+        counters, users = ctx.read(_KEY, lambda conn: (routing_state.load_counters(conn, ctx.db),
+                                                       routing_state.users(conn, ctx.db, cfg.user_emails())))
+        router = Router(cfg, counters, fields, users)
         state = ctx.scratch[_KEY] = RoutingBatch(router)
     return state
 
@@ -101,6 +102,7 @@ def _moved(item: PendingItem) -> bool:
 
 class RoutingStage:
     name = "routing"
+    snapshot_safe = True  # counters and users are read through ctx.read
 
     def __init__(self, cfg: RoutingConfig | None = None):
         self.cfg = cfg  # None: the workspace's current config, read at each batch

@@ -29,6 +29,7 @@ def registration(source: Source, system: str = "salesforce") -> tuple[str, str |
 
 class RegistrationStage:
     name = "registration source"
+    snapshot_safe = True  # reads nothing from the store while preparing (see WriteStage)
 
     def __call__(self, items: list[PendingItem], ctx: WriteContext) -> None:
         if ctx.obj.name != "person" or not ctx.config.person_source.stamp_registration:

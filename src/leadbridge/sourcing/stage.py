@@ -16,6 +16,7 @@ from leadbridge.writepath.item import PendingItem, WriteContext
 
 class SourcingStage:
     name = "person source"
+    snapshot_safe = True  # reads nothing from the store while preparing (see WriteStage)
 
     def __init__(self, cfg: PersonSourceConfig | None = None):
         self.cfg = cfg  # None: the workspace's current config, read at each batch

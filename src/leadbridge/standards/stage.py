@@ -50,6 +50,7 @@ class StandardsStage:
     """Normalizers on changed fields, then the rules on the result (see the module docstring)."""
 
     name = "standards"
+    snapshot_safe = True  # reads nothing from the store while preparing (see WriteStage)
 
     def __init__(self, cfg: StandardsConfig | None = None, root: Path | None = None):
         self.cfg = cfg  # None: the workspace's current config, read at each batch

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -42,36 +43,63 @@ def match_key(obj: ObjectDef, change: Change) -> tuple[str, ...] | None:
     return None
 
 
+@dataclass
+class Lookup:
+    """What identity resolution read for a batch: CRM links, the record each match key leads to, and
+    every record row read. A batch prepared outside the write lock is committed only if a fresh
+    lookup under the lock equals this one (see `WritePipeline`)."""
+
+    links: dict[tuple[str, str], int] = field(default_factory=dict)
+    key_ids: dict[tuple, int] = field(default_factory=dict)
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def change_keys(obj: ObjectDef, changes: list[Change]) -> dict[int, tuple | None]:
+    """The match key of each change without an id, by position in `changes`."""
+    derived = DERIVED_KEYS.get((obj.name, obj.match_keys[0][0])) if len(obj.match_keys) == 1 else None
+    if derived and len(obj.match_keys[0]) == 1:  # one derived key column (a person's email_key): the common case
+        src, fn = derived
+        return {i: match_key(obj, c) if c.match else (None if (k := fn(c.values.get(src))) is None else (k,))
+                for i, c in enumerate(changes) if c.id is None}
+    return {i: match_key(obj, c) for i, c in enumerate(changes) if c.id is None}
+
+
+def look_up(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Change],
+            keys: dict[int, tuple | None], system: str) -> Lookup:
+    """Read what `changes` lead to: records by id, by CRM id (the crosswalk) and by match key."""
+    table = db.object_table(obj.name)
+    ids = [c.id for c in changes if c.id is not None]
+    crm_ids = [c.crm_id for c in changes if c.crm_id]
+    rows = records.fetch_by_ids(conn, table, ids) if ids else {}
+    links = records.fetch_links(conn, db, system, None, crm_ids) if crm_ids else {}
+    linked_ids = [rid for rid in set(links.values()) if rid not in rows]
+    if linked_ids:
+        rows.update(records.fetch_by_ids(conn, table, linked_ids))
+    key_ids: dict[tuple, int] = {}
+    if obj.match_keys:
+        wanted = [k for k in set(keys.values()) if k is not None]
+        # a key held only by a merged-away record leads to its winner: duplicates don't come back
+        by_key = records.fetch_by_key(conn, table, obj.match_keys[0], wanted, live_only=False)
+        records.follow_merges(conn, table, by_key)
+        for key, row in by_key.items():
+            key_ids[key] = row["id"]
+            rows.setdefault(row["id"], row)
+    return Lookup(links, key_ids, rows)
+
+
 def resolve(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Change], offset: int,
-            system: str) -> tuple[list[PendingItem], dict[int, PendingItem]]:
-    """PendingItems for `changes`; the second value maps follow-up indexes to their primary item.
+            system: str) -> tuple[list[PendingItem], dict[int, PendingItem], Lookup]:
+    """PendingItems for `changes`; the second value maps follow-up indexes to their primary item;
+    the third is what was read (`Lookup`).
 
     A change that resolves to a record already claimed by an earlier change in the
     same batch is applied on top of it (the batch never writes one record twice).
     """
-    table = db.object_table(obj.name)
-    ids = [c.id for c in changes if c.id is not None]
-    crm_ids = [c.crm_id for c in changes if c.crm_id]
-    by_id = records.fetch_by_ids(conn, table, ids) if ids else {}
-    links = records.fetch_links(conn, db, system, None, crm_ids) if crm_ids else {}
-    linked_ids = [rid for rid in set(links.values()) if rid not in by_id]
-    if linked_ids:
-        by_id.update(records.fetch_by_ids(conn, table, linked_ids))
-    derived = DERIVED_KEYS.get((obj.name, obj.match_keys[0][0])) if len(obj.match_keys) == 1 else None
-    if derived and len(obj.match_keys[0]) == 1:  # one derived key column (a person's email_key): the common case
-        src, fn = derived
-        keys = {i: match_key(obj, c) if c.match else (None if (k := fn(c.values.get(src))) is None else (k,))
-                for i, c in enumerate(changes) if c.id is None}
-    else:
-        keys = {i: match_key(obj, c) for i, c in enumerate(changes) if c.id is None}
-    by_key: dict[tuple, dict[str, Any]] = {}
-    if obj.match_keys:
-        wanted = [k for k in set(keys.values()) if k is not None]
-        key_cols = obj.match_keys[0]
-        # a key held only by a merged-away record leads to its winner: duplicates don't come back
-        by_key = records.fetch_by_key(conn, table, key_cols, wanted, live_only=False)
-        records.follow_merges(conn, table, by_key)
-
+    keys = change_keys(obj, changes)
+    lookup = look_up(conn, db, obj, changes, keys, system)
+    rows, links = lookup.rows, lookup.links
+    by_key = {k: rows[rid] for k, rid in lookup.key_ids.items()}
+    by_id = rows
     items: list[PendingItem] = []
     follow: dict[int, PendingItem] = {}
     claimed: dict[Any, PendingItem] = {}
@@ -122,7 +150,7 @@ def resolve(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Cha
             if existing is not None and key_of(obj, existing) is not None:
                 claimed.setdefault(("key", key_of(obj, existing)), item)
         items.append(item)
-    return items, follow
+    return items, follow, lookup
 
 
 def key_of(obj: ObjectDef, row: dict[str, Any]) -> tuple | None:

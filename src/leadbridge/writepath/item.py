@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol, TypeVar
 
 from leadbridge.model.changes import Change, Source
 from leadbridge.model.objects import ObjectDef
@@ -13,6 +14,8 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
 
     from leadbridge.config import LeadbridgeConfig
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -85,6 +88,20 @@ class WriteContext:
     writer: Any = None  # the pipeline, for nested writes in this batch's transaction
     scratch: dict[str, Any] = field(default_factory=dict)
     batch_id: int | None = None  # the batch's id, known from `persisted` on
+    reads: dict[str, tuple[Callable[[Any], Any], Any]] = field(default_factory=dict)  # see `read`
+
+    def read(self, key: str, reader: "Callable[[sa.Connection], T]") -> T:
+        """`reader(conn)`: store state a stage's decisions depend on (routing's counters), read once per batch.
+
+        A batch prepared outside the write lock is committed only if `reader` still returns the
+        same under the lock; otherwise it is prepared again. The value returned is the stage's to
+        change: what is compared is a copy taken now.
+        """
+        if key not in self.reads:
+            value = reader(self.conn)
+            self.reads[key] = (reader, copy.deepcopy(value))
+            return value
+        return copy.deepcopy(self.reads[key][1])
 
     def stage(self, name: str) -> Any:
         """The write path's stage called `name` (None if it has none): for a stage that reuses another's work."""
@@ -105,6 +122,10 @@ class WriteStage(Protocol):
 
     A stage may also define `persisted(items, ctx)`, called after the records are stored
     (ids known) in the same transaction, to write its own tables through `ctx.conn`.
+
+    A stage that reads the store in `__call__` only through `ctx.read` sets `snapshot_safe = True`:
+    batches can then be prepared outside the write lock (`Workspace.write(concurrent=True)`).
+    Without it, every batch is prepared under the lock.
     """
 
     name: str

@@ -1,30 +1,38 @@
-"""The one write path: every change to every object goes through `WritePipeline.run`."""
+"""The one write path: every change to every object goes through `WritePipeline.run`.
+
+A batch is prepared, then committed:
+
+- **prepare**: resolve identity, apply the changes under the field policies, run the stages,
+  diff, and build the rows, history and outbox entries to store (`persist.plan_persist`);
+- **commit**, under the write lock, in one transaction: store them, let the stages keep their
+  own records, and finish the batch.
+
+By default both happen in one locked transaction. A `concurrent` write prepares on a plain read
+transaction, outside the lock, so several processes can prepare batches at once (a parallel
+import). Its commit then checks, under the lock, that everything the prepare read is unchanged:
+a fresh identity lookup must equal the first (the same records, row for row, the same CRM links,
+the same record for every match key) and every stage read (`WriteContext.read`) must give the
+same value. If anything changed, the batch is prepared again under the lock, so a concurrent
+write stores exactly what a locked one would have.
+"""
 
 from __future__ import annotations
 
 import gc
-import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 
-import orjson
-
-from leadbridge.errors import CoercionError
-from leadbridge.model.changes import Change, CreatedValues, ItemResult, Outcome, Source, SourceKind, WriteResult
+from leadbridge.model.changes import Change, ItemResult, Source, WriteResult
 from leadbridge.model.objects import ObjectDef
-from leadbridge.model.policies import FieldPolicy, FieldRule, decide
-from leadbridge.model.types import is_blank, to_text
 from leadbridge.store import records
 from leadbridge.store.database import Database
-from leadbridge.writepath.identity import resolve
+from leadbridge.writepath.apply import Applier, derive_keys
+from leadbridge.writepath.identity import Lookup, change_keys, look_up, resolve
 from leadbridge.writepath.item import PendingItem, WriteContext, WriteStage
-from leadbridge.writepath.keys import DERIVED_KEYS
+from leadbridge.writepath.persist import PersistPlan, plan_persist, write_plan
 
-_SYSTEM_ONLY = {SourceKind.MERGE, SourceKind.SYSTEM}
-_NEVER_PUSHED = {FieldRule.NONE, FieldRule.CRM_WINS, FieldRule.CRM_UNLESS_BLANK}
-_DECIDED = {FieldRule.APPEND, FieldRule.FILL_ONLY}  # rules that look at the stored value
 _MAX_NESTING = 3
 
 
@@ -36,6 +44,30 @@ class _Run:
     describe: Callable[[WriteResult], dict] | None = None
     after: Callable[[Any, WriteResult], None] | None = None
     checkpoint: str | None = None
+    concurrent: bool = False
+
+
+@dataclass
+class _Prepared:
+    """A batch ready to commit, and what it was prepared from."""
+
+    obj: ObjectDef
+    changes: list[Change]
+    source: Source
+    offset: int
+    now: datetime
+    items: list[PendingItem]
+    follow: dict[int, PendingItem]
+    ctx: WriteContext
+    plan: PersistPlan
+    lookup: Lookup
+
+    def still_holds(self, conn, db: Database, system: str) -> bool:
+        """Whether the store still shows what this batch was prepared from (see the module docstring)."""
+        fresh = look_up(conn, db, self.obj, self.changes, change_keys(self.obj, self.changes), system)
+        if fresh != self.lookup:
+            return False
+        return all(read(conn) == seen for read, seen in self.ctx.reads.values())
 
 
 def _chunks(changes: Iterable[Change], size: int) -> Iterator[tuple[int, list[Change]]]:
@@ -53,11 +85,12 @@ class WritePipeline:
         self.db, self.config, self.system = db, config, system
         self.stages: list[WriteStage] = stages if stages is not None else []  # shared with the workspace
         self._depth = 0  # nesting of write_nested calls
+        self.conflicts = 0  # concurrent batches prepared again under the lock (their store had changed)
 
     def run(self, changes: Iterable[Change], source: Source, obj: str = "person", *,
             checkpoint: str | None = None, dry_run: bool = False,
             describe: Callable[[WriteResult], dict] | None = None,
-            after: Callable[[Any, WriteResult], None] | None = None) -> WriteResult:
+            after: Callable[[Any, WriteResult], None] | None = None, concurrent: bool = False) -> WriteResult:
         """Write `changes` in batches of `write.batch_size`, one transaction each.
 
         With `checkpoint`, the (single) batch is skipped if a batch with that
@@ -68,8 +101,10 @@ class WritePipeline:
         `after(conn, result)` runs in the batch's transaction before it commits, for
         work that must land together with the batch (a merge's re-parenting, through
         `write_nested`); it requires the changes to fit in one batch.
+        `concurrent` prepares each batch outside the write lock (see the module docstring);
+        it applies when every stage declares `snapshot_safe` and there is no `after`.
         """
-        run = _Run(dry_run, describe, after, checkpoint)
+        run = _Run(dry_run, describe, after, checkpoint, concurrent and after is None and self.snapshot_safe)
         size = self.config.write.batch_size
         if after is not None:
             changes = list(changes)
@@ -89,6 +124,11 @@ class WritePipeline:
                 gc.enable()
         return result
 
+    @property
+    def snapshot_safe(self) -> bool:
+        """Whether every stage reads the store only through `WriteContext.read` (see `WriteStage`)."""
+        return all(getattr(stage, "snapshot_safe", False) for stage in self.stages)
+
     def write_nested(self, conn, changes: Iterable[Change], source: Source, obj: str) -> WriteResult:
         """Write `changes` to `obj` inside an open transaction (`conn`): a stage's or an `after`
         hook's writes to other records, which must commit or roll back with the outer batch."""
@@ -99,57 +139,64 @@ class WritePipeline:
             result = WriteResult()
             now = datetime.now(timezone.utc)
             for offset, chunk in _chunks(changes, self.config.write.batch_size):
-                result.extend(self._batch_on(conn, self.db.objects[obj], chunk, source, offset, _Run(), now))
+                prepared = self._prepare(conn, self.db.objects[obj], chunk, source, offset, now)
+                result.extend(self._commit(conn, prepared, _Run()))
             return result
         finally:
             self._depth -= 1
 
     # -- one batch = one transaction ---------------------------------------------------------
 
-    def _batch(self, obj: ObjectDef, changes: list[Change], source: Source, offset: int, run: "_Run") -> WriteResult:
+    def _batch(self, obj: ObjectDef, changes: list[Change], source: Source, offset: int, run: _Run) -> WriteResult:
+        now = datetime.now(timezone.utc)
+        prepared = None
+        if run.concurrent:
+            with self.db.atomic(write=False, rollback=True) as conn:  # a read transaction: no lock taken
+                if not (run.checkpoint and records.checkpoint_done(conn, self.db, run.checkpoint) is not None):
+                    prepared = self._prepare(conn, obj, changes, source, offset, now)
         with self.db.atomic(rollback=run.dry_run) as conn:
-            return self._batch_on(conn, obj, changes, source, offset, run, datetime.now(timezone.utc))
+            if run.checkpoint:
+                done = records.checkpoint_done(conn, self.db, run.checkpoint)
+                if done is not None:
+                    return WriteResult(skipped=True, stored=done.get("info"))
+            if prepared is not None and not prepared.still_holds(conn, self.db, self.system):
+                self.conflicts += 1
+                prepared = None
+            if prepared is None:
+                prepared = self._prepare(conn, obj, changes, source, offset, now)
+            return self._commit(conn, prepared, run)
 
-    def _batch_on(self, conn, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
-                  run: "_Run", now: datetime) -> WriteResult:
-        if run.checkpoint:
-            done = records.checkpoint_done(conn, self.db, run.checkpoint)
-            if done is not None:
-                return WriteResult(skipped=True, stored=done.get("info"))
-        items, follow = resolve(conn, self.db, obj, changes, offset, self.system)
-        policies: dict[str, FieldPolicy] = {}
-        plans: dict[frozenset[str], _CreatePlan | None] = {}
-        stamp = f"[{now:%Y-%m-%d %H:%M} {source}] "
-        for item in items:
-            if item.reasons:
-                continue
-            if item.existing is None:
-                keys = frozenset(item.change.values)
-                plan = plans[keys] if keys in plans else plans.setdefault(
-                    keys, _CreatePlan.build(obj, keys, source, lambda n: self._policy(obj, n, policies)))
-                if plan is not None and plan.apply(item):
-                    continue
-            self._apply(obj, item, item.change, source, policies, now, stamp)
-        for index, primary in follow.items():
-            if not primary.reasons:
-                self._apply(obj, primary, changes[index - offset], source, policies, now, stamp)
+    def _prepare(self, conn, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
+                 now: datetime) -> _Prepared:
+        """Everything up to the rows to store; reads the store through `conn` only."""
+        items, follow, lookup = resolve(conn, self.db, obj, changes, offset, self.system)
+        applier = Applier(self.config, obj, source, now)
+        applier.apply_batch(items, follow, changes, offset)
         ctx = WriteContext(obj, source, now, self.config, conn, self.db, self)
         for stage in self.stages:
             live = [i for i in items if not i.reasons]
             if live:
                 stage(live, ctx)
         if not source.kind.is_crm:
-            self._push_staged(obj, items, policies)
-        self._derive_keys(obj, items)
-        batch_id = records.new_batch(conn, self.db, obj.name, source.kind.value, source.detail,
+            applier.push_staged(items)
+        derive_keys(obj, items)
+        return _Prepared(obj, changes, source, offset, now, items, follow, ctx,
+                         plan_persist(obj, items, source, now), lookup)
+
+    def _commit(self, conn, p: _Prepared, run: _Run) -> WriteResult:
+        """Store a prepared batch in the open, locked transaction `conn`."""
+        ctx, source = p.ctx, p.source
+        ctx.conn = conn  # stages keep their own records (`persisted`) through the locked connection
+        batch_id = records.new_batch(conn, self.db, p.obj.name, source.kind.value, source.detail,
                                      source.actor, run.checkpoint)
         ctx.batch_id = batch_id
-        by_index = self._persist(conn, obj, items, source, batch_id, now)
+        by_index = write_plan(conn, self.db, p.obj, p.plan, source, batch_id, p.now, self.system)
         for stage in self.stages:  # stages that keep their own records (routing decisions) do it here
             persisted = getattr(stage, "persisted", None)
             if persisted is not None:
-                persisted([i for i in items if not i.reasons and i.id is not None], ctx)
-        for index, primary in follow.items():
+                persisted([i for i in p.items if not i.reasons and i.id is not None], ctx)
+        offset, changes = p.offset, p.changes
+        for index, primary in p.follow.items():
             base = by_index[primary.index]
             by_index[index] = ItemResult(changes[index - offset].ref, base.outcome, base.id,
                                          reasons=list(base.reasons))
@@ -161,198 +208,3 @@ class WritePipeline:
             run.after(conn, ordered)
         return ordered
 
-    def _push_staged(self, obj: ObjectDef, items: list[PendingItem], policies: dict[str, FieldPolicy]) -> None:
-        """Fields the stages set (normalized, routed, set by a rule) reach the CRM when their policy
-        lets marketing-side changes through, like the values of the change itself."""
-        for item in items:
-            if item.reasons or not item.staged:
-                continue
-            for name in item.staged:
-                rule = self._policy(obj, name, policies).rule
-                if rule in _NEVER_PUSHED or (rule is FieldRule.MA_UNLESS_BLANK and is_blank(item.record.get(name))):
-                    item.push.discard(name)
-                else:
-                    item.push.add(name)
-
-    def _policy(self, obj: ObjectDef, name: str, cache: dict[str, FieldPolicy]) -> FieldPolicy:
-        if name not in cache:
-            cache[name] = self.config.policy(obj.name, name)
-        return cache[name]
-
-    def _apply(self, obj: ObjectDef, item: PendingItem, change: Change, source: Source,
-               policies: dict[str, FieldPolicy], now: datetime, stamp: str) -> None:
-        """Coerce each incoming value and let the field's policy decide whether it applies."""
-        by_name, record, applied, push = obj.by_name, item.record, item.applied, item.push
-        from_crm, system = source.kind.is_crm, source.kind in _SYSTEM_ONLY
-        # from a marketing-side source, every rule but append and fill_only stores the value (decide's
-        # _from_ma): no decision to compute for a field that is not blocked for the source
-        plain_ma = not from_crm and source.kind is not SourceKind.MERGE
-        new = item.existing is None
-        times = None
-        for name, raw in change.values.items():
-            fd = by_name.get(name)
-            if fd is None:
-                item.reasons.append(f"unknown field {name!r} on {obj.name}")
-                continue
-            if not fd.writable and not system:
-                item.ignored[name] = "derived field; set by leadbridge"
-                continue
-            try:
-                value = fd.coerce(raw)
-            except CoercionError as exc:
-                item.reasons.append(str(exc))
-                continue
-            policy = policies.get(name) or self._policy(obj, name, policies)
-            if new:  # a new record: nothing to protect, every value applies
-                record[name] = value
-                applied.add(name)
-                if not from_crm and policy.rule not in _NEVER_PUSHED:
-                    push.add(name)
-                continue
-            rule = policy.rule
-            if plain_ma and rule not in _DECIDED and source.kind.value not in policy.blocked_sources:
-                record[name] = value
-                applied.add(name)
-                if rule in _NEVER_PUSHED or (rule is FieldRule.MA_UNLESS_BLANK and is_blank(value)):
-                    push.discard(name)
-                else:
-                    push.add(name)
-                continue
-            if times is None:
-                times = _field_times(item.existing)
-            at = times.get(name)
-            decision = decide(policy, source.kind, record.get(name), value,
-                              current_at=datetime.fromisoformat(at) if at else item.existing.get("created_at"),
-                              incoming_at=change.occurred_at or now, stamp=stamp)
-            if decision.apply:
-                record[name] = decision.value
-                applied.add(name)
-                if decision.push:
-                    push.add(name)
-                else:
-                    push.discard(name)
-            else:
-                item.ignored[name] = decision.reason
-
-    @staticmethod
-    def _derive_keys(obj: ObjectDef, items: list[PendingItem]) -> None:
-        for (oname, key), (src, fn) in DERIVED_KEYS.items():
-            if oname != obj.name:
-                continue
-            for item in items:
-                if src in item.applied and not item.reasons:
-                    item.record[key] = fn(item.record.get(src))
-                    item.applied.add(key)
-
-    def _persist(self, conn, obj: ObjectDef, items: list[PendingItem], source: Source,
-                 batch_id: int, now: datetime) -> dict[int, ItemResult]:
-        """Insert, update, and record history, outbox and links; results keyed by item index."""
-        table = self.db.object_table(obj.name)
-        fields = obj.by_name
-        live = [item for item in items if not item.reasons]
-        new_items = [item for item in live if item.existing is None]
-        created = []
-        for item in new_items:
-            record = item.record
-            if None in record.values() or not fields.keys() >= record.keys():
-                record = {f: v for f, v in record.items() if v is not None and f in fields}
-            created.append(record)
-        # field_times stays NULL for a new record: all its fields date from created_at
-        for item, rid in zip(new_items, records.insert_new(conn, table, created, now)):
-            item.id = rid
-
-        outboxing = obj.syncs and not source.kind.is_crm
-        iso = now.isoformat()
-        updates, history, outbox, links = [], [], [], []
-        pushed_json: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
-        results: dict[int, ItemResult] = {}
-        for item in items:
-            if item.reasons:
-                results[item.index] = ItemResult(item.change.ref, Outcome.REJECTED, item.id, reasons=item.reasons,
-                                                 ignored=item.ignored, flags=item.flags)
-        after_of = dict(zip(map(id, new_items), created))
-        for item in live:
-            after = after_of.get(id(item))
-            if after is not None:
-                res = ItemResult(item.change.ref, Outcome.CREATED, item.id, CreatedValues(after), item.reasons,
-                                 item.ignored, item.flags)
-                diff = {f: (None, v if type(v) is str else to_text(v)) for f, v in after.items()}
-            else:
-                changed = item.changed_fields()
-                res = ItemResult(item.change.ref, Outcome.UPDATED if changed else Outcome.UNCHANGED, item.id,
-                                 changed, item.reasons, item.ignored, item.flags)
-                if changed:
-                    times = _field_times(item.existing)
-                    times.update(dict.fromkeys(changed, iso))
-                    updates.append({"id": item.id, **{f: new for f, (_, new) in changed.items()},
-                                    "updated_at": now, "field_times": json.dumps(times)})
-                diff = {f: (to_text(old), to_text(new)) for f, (old, new) in changed.items()}
-            results[item.index] = res
-            if diff:
-                for f, note in item.notes.items():
-                    if f in diff:
-                        diff[f] = (*diff[f], note)
-                history.append((item.id, "create" if after is not None else "update", orjson.dumps(diff).decode()))
-                pushed = frozenset(item.push.intersection(diff))
-                if pushed:
-                    if pushed not in pushed_json:
-                        names = tuple(sorted(pushed))
-                        pushed_json[pushed] = (names, orjson.dumps(names).decode())
-                    res.pushed, encoded = pushed_json[pushed]
-                    if outboxing:
-                        outbox.append((item.id, encoded))
-            if item.links:
-                links += [{"object": obj.name, "record_id": item.id, "system": self.system, "crm_object": co,
-                           "crm_id": cid, "active": True, "linked_at": now} for co, cid in item.links]
-        records.update_records(conn, table, updates)
-        records.insert_history(conn, self.db, {"object": obj.name, "batch_id": batch_id, "source": source.kind.value,
-                                               "source_detail": source.detail, "actor": source.actor,
-                                               "changed_at": now}, history)
-        records.insert_outbox(conn, self.db, {"object": obj.name, "batch_id": batch_id, "created_at": now}, outbox)
-        records.insert_links(conn, self.db, links)
-        return results
-
-
-def _field_times(row: dict[str, Any]) -> dict[str, str]:
-    """When each field of a stored row last changed (fields never changed since creation are absent)."""
-    raw = row.get("field_times")
-    return json.loads(raw) if raw else {}
-
-
-class _CreatePlan:
-    """The work for new records with one set of incoming fields, resolved once per batch.
-
-    Imports send thousands of rows with the same columns; resolving each field's
-    definition and push rule once keeps the per-row loop tight.
-    """
-
-    __slots__ = ("fields", "push")
-
-    def __init__(self, fields: list[tuple[str, Any, bool]], push: frozenset[str]):
-        self.fields, self.push = fields, push
-
-    @classmethod
-    def build(cls, obj: ObjectDef, names: frozenset[str], source: Source, policy) -> "_CreatePlan | None":
-        fields, push = [], set()
-        for name in names:
-            fd = obj.by_name.get(name)
-            if fd is None or (not fd.writable and source.kind not in _SYSTEM_ONLY):
-                return None  # rejected or ignored fields: take the general path
-            fields.append((name, fd, fd.fast_text))
-            if not source.kind.is_crm and policy(name).rule not in _NEVER_PUSHED:
-                push.add(name)
-        return cls(fields, frozenset(push))
-
-    def apply(self, item: PendingItem) -> bool:
-        """Coerce and apply every value; False (nothing applied) if one needs the general path."""
-        values = item.change.values
-        try:
-            # fd.coerce's own fast path, inlined: this comprehension runs for every field of every new record
-            record = {name: (raw.strip() or None) if fast and type(raw := values[name]) is str and "\x00" not in raw
-                      else fd.coerce(values[name]) for name, fd, fast in self.fields}
-        except CoercionError:
-            return False
-        item.record = record
-        item.applied = set(record)
-        item.push = set(self.push)
-        return True

@@ -1,0 +1,115 @@
+"""Persistence of a batch: rows, field history, outbox entries and CRM links.
+
+`plan_persist` builds everything from the pending items (the per-record work: diffs, history
+JSON, results) and needs no lock; `write_plan` stores it under the write lock, once the ids of
+the new records are allocated.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+
+from leadbridge.model.changes import CreatedValues, ItemResult, Outcome, Source
+from leadbridge.model.objects import ObjectDef
+from leadbridge.model.types import to_text
+from leadbridge.store import records
+from leadbridge.store.database import Database
+from leadbridge.writepath.item import PendingItem
+
+
+@dataclass(slots=True)
+class PersistPlan:
+    """What a batch stores. Entries name their PendingItem: a new record's id is known only at `write_plan`."""
+
+    new_items: list[PendingItem]
+    created: list[dict[str, Any]]  # the values to insert, one per new item
+    updates: list[dict[str, Any]]  # changed columns of existing records (with "id")
+    history: list[tuple[PendingItem, str, str]]  # (item, create|update, changes JSON)
+    outbox: list[tuple[PendingItem, str]]  # (item, pushed fields JSON)
+    links: list[tuple[PendingItem, str, str]]  # (item, CRM object, CRM id)
+    results: dict[int, ItemResult]  # by item index
+
+
+def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: datetime) -> PersistPlan:
+    """Diff every live item against its stored row and build its history, outbox entry and result."""
+    fields = obj.by_name
+    live = [item for item in items if not item.reasons]
+    new_items = [item for item in live if item.existing is None]
+    created = []
+    for item in new_items:
+        record = item.record
+        if None in record.values() or not fields.keys() >= record.keys():
+            record = {f: v for f, v in record.items() if v is not None and f in fields}
+        created.append(record)
+    # field_times stays NULL for a new record: all its fields date from created_at
+    outboxing = obj.syncs and not source.kind.is_crm
+    iso = now.isoformat()
+    updates, history, outbox, links = [], [], [], []
+    pushed_json: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
+    results: dict[int, ItemResult] = {}
+    for item in items:
+        if item.reasons:
+            results[item.index] = ItemResult(item.change.ref, Outcome.REJECTED, item.id, reasons=item.reasons,
+                                             ignored=item.ignored, flags=item.flags)
+    after_of = dict(zip(map(id, new_items), created))
+    for item in live:
+        after = after_of.get(id(item))
+        if after is not None:
+            res = ItemResult(item.change.ref, Outcome.CREATED, None, CreatedValues(after), item.reasons,
+                             item.ignored, item.flags)
+            diff = {f: (None, v if type(v) is str else to_text(v)) for f, v in after.items()}
+        else:
+            changed = item.changed_fields()
+            res = ItemResult(item.change.ref, Outcome.UPDATED if changed else Outcome.UNCHANGED, item.id,
+                             changed, item.reasons, item.ignored, item.flags)
+            if changed:
+                times = field_times(item.existing)
+                times.update(dict.fromkeys(changed, iso))
+                updates.append({"id": item.id, **{f: new for f, (_, new) in changed.items()},
+                                "updated_at": now, "field_times": json.dumps(times)})
+            diff = {f: (to_text(old), to_text(new)) for f, (old, new) in changed.items()}
+        results[item.index] = res
+        if diff:
+            for f, note in item.notes.items():
+                if f in diff:
+                    diff[f] = (*diff[f], note)
+            history.append((item, "create" if after is not None else "update", orjson.dumps(diff).decode()))
+            pushed = frozenset(item.push.intersection(diff))
+            if pushed:
+                if pushed not in pushed_json:
+                    names = tuple(sorted(pushed))
+                    pushed_json[pushed] = (names, orjson.dumps(names).decode())
+                res.pushed, encoded = pushed_json[pushed]
+                if outboxing:
+                    outbox.append((item, encoded))
+        links += [(item, co, cid) for co, cid in item.links]
+    return PersistPlan(new_items, created, updates, history, outbox, links, results)
+
+
+def write_plan(conn, db: Database, obj: ObjectDef, plan: PersistPlan, source: Source, batch_id: int,
+               now: datetime, system: str) -> dict[int, ItemResult]:
+    """Insert and update the records, then their history, outbox entries and links; results by item index."""
+    for item, rid in zip(plan.new_items, records.insert_new(conn, db.object_table(obj.name), plan.created, now)):
+        item.id = rid
+        plan.results[item.index].id = rid
+    records.update_records(conn, db.object_table(obj.name), plan.updates)
+    records.insert_history(conn, db, {"object": obj.name, "batch_id": batch_id, "source": source.kind.value,
+                                      "source_detail": source.detail, "actor": source.actor, "changed_at": now},
+                           [(item.id, kind, changes) for item, kind, changes in plan.history])
+    records.insert_outbox(conn, db, {"object": obj.name, "batch_id": batch_id, "created_at": now},
+                          [(item.id, fields) for item, fields in plan.outbox])
+    records.insert_links(conn, db, [{"object": obj.name, "record_id": item.id, "system": system, "crm_object": co,
+                                     "crm_id": cid, "active": True, "linked_at": now}
+                                    for item, co, cid in plan.links])
+    return plan.results
+
+
+def field_times(row: dict[str, Any]) -> dict[str, str]:
+    """When each field of a stored row last changed (fields never changed since creation are absent)."""
+    raw = row.get("field_times")
+    return json.loads(raw) if raw else {}
