@@ -16,15 +16,21 @@ def default_stages(ws: "Workspace") -> list[WriteStage]:
 
     The rules of leadbridge.yaml are checked against the schema here, so a rule naming an unknown
     field fails when the workspace opens, not in the middle of a write."""
+    registration, standards_type, hygiene, sourcing, routing = default_stage_types()
+    check_rules(ws)
+    standards = standards_type(root=ws.root)
+    standards.prepare(ws.config.standards, ws.db.objects)  # a bad rule fails when the workspace opens, not mid-write
+    return [registration(), standards, hygiene(), sourcing(), routing()]
+
+
+def default_stage_types() -> tuple[type, ...]:
+    """The classes of the default stages, in order (a parallel import's workers run exactly these)."""
     from leadbridge.hygiene.stage import HygieneStage
     from leadbridge.routing.stage import RoutingStage
     from leadbridge.sourcing.registration import RegistrationStage
     from leadbridge.sourcing.stage import SourcingStage
     from leadbridge.standards.stage import StandardsStage
-    check_rules(ws)
-    standards = StandardsStage(root=ws.root)
-    standards.prepare(ws.config.standards, ws.db.objects)  # a bad rule fails when the workspace opens, not mid-write
-    return [RegistrationStage(), standards, HygieneStage(), SourcingStage(), RoutingStage()]
+    return (RegistrationStage, StandardsStage, HygieneStage, SourcingStage, RoutingStage)
 
 
 def check_rules(ws: "Workspace") -> None:

@@ -61,6 +61,7 @@ def import_file(
     sheet: Optional[str] = typer.Option(None, "--sheet", help="XLSX sheet (default: the first)."),
     blank_overwrites: bool = typer.Option(False, "--blank-overwrites", help="Blank cells clear existing values (default: they are skipped)."),
     duplicates: str = typer.Option("later", "--duplicates", help="Rows of the same person in the file: the later rows' non-blank values win (later), or the first row's (first)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Processes writing a CSV side by side (default: one per CPU for files over 24 MB). 1 writes every row in file order."),
     workspace: Optional[Path] = WorkspaceOpt, as_json: bool = JsonOpt,
 ) -> None:
     """Import a list: map columns, apply standards, dedupe, and account for every row."""
@@ -68,7 +69,7 @@ def import_file(
                          campaign=campaign, status=status, dry_run=dry_run, rejects=rejects, resume=resume,
                          restart=restart, encoding=encoding, delimiter="\t" if delimiter == "\\t" else delimiter,
                          sheet=sheet, blank_overwrites=blank_overwrites, save_mapping=save_mapping,
-                         duplicates=duplicates)
+                         duplicates=duplicates, workers=workers)
     with open_workspace(workspace) as ws:
         if as_json:
             report = run_import(ws, file, opts)

@@ -7,7 +7,7 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from leadbridge.errors import ImportFileError
 from leadbridge.importing.encoding import SAMPLE, check_codec, detect_encoding, looks_binary
@@ -108,14 +108,18 @@ class ListFile:
                 raise ImportFileError(f"{self.path}: cannot read the header: {exc}") from None
         raise ImportFileError(f"{self.path} has no header row", hint="the first line must name the columns")
 
-    def rows(self) -> Iterator[RawRow]:
-        """Data rows in file order; unreadable rows come with a `problem`, never an exception."""
-        if self.info.format == "xlsx":
-            yield from self._xlsx.rows()
-            return
-        yield from self._csv_rows()
+    def rows(self, select: Callable[[int, list[str]], bool] | None = None) -> Iterator[RawRow]:
+        """Data rows in file order; unreadable rows come with a `problem`, never an exception.
 
-    def _csv_rows(self) -> Iterator[RawRow]:
+        `select(row number, cells)` picks the rows wanted (a parallel import's share) before any
+        other work is done on them."""
+        if self.info.format == "xlsx":
+            rows = self._xlsx.rows()
+            yield from rows if select is None else (r for r in rows if select(r.number, r.cells))
+            return
+        yield from self._csv_rows(select)
+
+    def _csv_rows(self, select: Callable[[int, list[str]], bool] | None) -> Iterator[RawRow]:
         with self._text() as fh:
             reader = self._reader(fh)
             header_seen = False
@@ -126,15 +130,21 @@ class ListFile:
                 except StopIteration:
                     return
                 except UnicodeDecodeError as exc:
-                    yield RawRow(reader.line_num + 1, [], f"bytes not valid {self.info.encoding} near here "
+                    end = RawRow(reader.line_num + 1, [], f"bytes not valid {self.info.encoding} near here "
                                                          f"({exc.reason}); the rest of the file cannot be read")
-                    return
                 except csv.Error as exc:
-                    yield RawRow(reader.line_num, [], f"the file could not be read from line {line + 1} on ({exc}; "
+                    end = RawRow(reader.line_num, [], f"the file could not be read from line {line + 1} on ({exc}; "
                                                       f"an unclosed quote or a cell over {MAX_CELL // 2**20} MB?): "
                                                       "fix it and import again")
+                else:
+                    end = None
+                if end is not None:  # the rest cannot be read: one row says so
+                    if select is None or select(end.number, end.cells):
+                        yield end
                     return
                 start, line = line + 1, reader.line_num
+                if header_seen and select is not None and not select(start, cells):
+                    continue
                 joined = "".join(cells)
                 blank = not joined.strip()
                 if not header_seen:

@@ -49,7 +49,7 @@ class Source:
         return f"{self.kind.value}:{self.detail}" if self.detail else self.kind.value
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     """New values for one record, and how to find it.
 

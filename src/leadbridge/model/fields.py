@@ -35,6 +35,7 @@ class FieldDef:
         # plain text needs only a strip; picklists with declared values must be checked against them
         fast = self.type.is_text and self.type is not FieldType.MULTIPICKLIST and not self.values
         object.__setattr__(self, "fast_text", fast)
+        object.__setattr__(self, "fast_int", self.type in (FieldType.INTEGER, FieldType.REFERENCE))
 
     @property
     def display_label(self) -> str:
@@ -44,6 +45,8 @@ class FieldDef:
         """Coerce `value` to this field's type (CoercionError names field, value and type)."""
         if type(value) is str and self.fast_text and "\x00" not in value:
             return value.strip() or None  # the common case, without the general machinery
+        if type(value) is int and self.fast_int:
+            return value  # an id (a membership's campaign and person) as it comes
         return coerce(self.name, self.type, value, values=self.values)
 
     def to_dict(self) -> dict[str, Any]:

@@ -109,6 +109,7 @@ class Router:
         # the first matching rule depends only on the fields the rules use: cached by their values
         self._used = sorted(set().union(*self.rule_fields)) if self.rules else []
         self._rule_cache: dict[tuple, int] = {}
+        self._fixed: dict[tuple, Decision] = {}  # decisions that move no counter, shared (never changed)
         self._covering: dict[str | None, Team | None] = {}
         self._avail: tuple[datetime | None, dict[str, list]] = (None, {})
 
@@ -154,15 +155,22 @@ class Router:
                 self._rule_cache[key] = hit
         first, why = hit
         place = (territory, region, tz)
-        if first < 0:
-            return self._fallback(place, None, why, now)
-        rule = self.rules[first][0]
-        if rule.user:
-            problem = self._unavailable_user(rule.user)
-            if problem:
-                return self._fallback(place, rule, f"{rule.user} {problem} ({why})", now)
-            return Decision(*place, rule.name, None, rule.user, None, f"routed to {rule.user} {why}",
-                            self._owner(rule.user))
+        # a fallback or a rule naming a user moves no counter: the same place and rule give the same decision
+        fixed = self._fixed.get((place, first, why))
+        if fixed is not None:
+            return fixed
+        rule = self.rules[first][0] if first >= 0 else None
+        if rule is None or rule.user:
+            if rule is None:
+                fixed = self._fallback(place, None, why, now)
+            elif problem := self._unavailable_user(rule.user):
+                fixed = self._fallback(place, rule, f"{rule.user} {problem} ({why})", now)
+            else:
+                fixed = Decision(*place, rule.name, None, rule.user, None, f"routed to {rule.user} {why}",
+                                 self._owner(rule.user))
+            if len(self._fixed) < 100_000:
+                self._fixed[(place, first, why)] = fixed
+            return fixed
         team, wanted = self._team_of(rule, territory)
         if team is None:
             return self._fallback(place, rule, f"{wanted} ({why})", now)

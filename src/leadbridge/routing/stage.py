@@ -37,6 +37,7 @@ class RoutingBatch:
 
     router: Router
     decisions: dict[int, Decision] = field(default_factory=dict)  # item index → decision
+    notes: dict[tuple[str, int], str] = field(default_factory=dict)  # (prefix, id of a decision kept above) → note
 
     def routed(self, item: PendingItem) -> bool:
         return item.index in self.decisions
@@ -61,7 +62,10 @@ def route(item: PendingItem, ctx: WriteContext, note: str, *, owner: bool = True
     state = batch_of(ctx, cfg)
     d = state.router.decide(item.record, ctx.now)
     state.decisions[item.index] = d
-    apply(item, d, f"{note}{d.explanation}", owner=owner and not ctx.source.kind.is_crm)
+    text = state.notes.get((note, id(d)))
+    if text is None:
+        text = state.notes[(note, id(d))] = f"{note}{d.explanation}"
+    apply(item, d, text, owner=owner and not ctx.source.kind.is_crm)
     return d
 
 

@@ -39,10 +39,12 @@ class SourcingStage:
         if not todo:
             return
         deriver = self.deriver(cfg, ctx.obj)
+        notes: dict[str, str] = {}  # a batch derives a few distinct reasons: one note string each
         for item in todo:
             record = item.record
             if stamp and not item.is_new:
                 record = {**record, "registration_source_type": stamp[0], "registration_source_info": stamp[1]}
             value, why = deriver.derive(record, ctx.now)
             if value:
-                item.set("person_source", value[:255], note=f"person source: {why}")
+                note = notes.get(why) or notes.setdefault(why, f"person source: {why}")
+                item.set("person_source", value[:255], note=note)

@@ -36,14 +36,18 @@ def finish(db: Database, run_id: int, status: str, report: dict[str, Any]) -> No
             status=status, finished_at=datetime.now(timezone.utc), report=json.dumps(report, default=str)))
 
 
-def batch_size_used(db: Database, run_id: int) -> int | None:
-    """The batch size an earlier attempt of this run committed its batches with (checkpoints
-    `import:<run>:size<n>:<batch>`), so a resumed run cuts the file into the same batches."""
+def batch_plan_used(db: Database, run_id: int) -> tuple[int, int] | None:
+    """(batch size, workers) an earlier attempt of this run committed its batches with (checkpoints
+    `import:<run>:size<n>[:w<i>of<count>]:<batch>`), so a resumed run cuts the file into the same batches."""
     t = db.table("write_batch")
     with db.engine.connect() as conn:
         key = conn.execute(sa.select(t.c.checkpoint).where(t.c.checkpoint.like(f"import:{run_id}:size%"))
                            .limit(1)).scalar()
+    if not key:
+        return None
+    parts = key.split(":")
     try:
-        return int(key.split(":")[2][4:]) if key else None
+        workers = int(parts[3].split("of")[1]) if len(parts) == 5 and parts[3].startswith("w") else 1
+        return int(parts[2][4:]), workers
     except (IndexError, ValueError):
         return None

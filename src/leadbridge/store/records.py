@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 import sqlalchemy as sa
 
 from leadbridge.store.database import Database
-from leadbridge.store.rows import dicts
+from leadbridge.store.rows import decode, raw_rows
 
 _CHUNK = 900  # bound parameters per IN (...) stay under SQLite's limit
 
@@ -35,70 +35,49 @@ def row_dict(row: sa.RowMapping) -> dict[str, Any]:
 
 
 def fetch_by_ids(conn: sa.Connection, table: sa.Table, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
-    for part in _chunks(list(ids)):
-        for row in dicts(conn, sa.select(table).where(table.c.id.in_(part))):
-            out[row["id"]] = row
-    return out
+    """Whole records by id (missing ids are absent)."""
+    return {row["id"]: row for row in decode(conn, table, raw_rows(conn, table, ids).values())}
 
 
-def fetch_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
-                 keys: Sequence[tuple[Any, ...]], live_only: bool = True) -> dict[tuple[Any, ...], dict[str, Any]]:
-    """Records whose `columns` equal one of `keys`; a live record before a merged one, then the lowest id."""
-    out: dict[tuple[Any, ...], dict[str, Any]] = {}
+def ids_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
+               keys: Sequence[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
+    """The record each key (values of `columns`) leads to: a live record before a merged one, then the lowest id.
+
+    Driver-level queries of ids only (most keys of a batch of new records match nothing)."""
+    out: dict[tuple[Any, ...], tuple[bool, int]] = {}
     if not keys:
-        return out
-    if len(columns) == 1:
-        # first the ids of the matches, by a plain driver-level query (most keys of a batch of new
-        # records match nothing), then the whole rows of the best match of each key
-        col = columns[0]
-        merged = "merged_into_id" if "merged_into_id" in table.c else "NULL"
-        where = " AND merged_into_id IS NULL" if live_only and merged != "NULL" else ""
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        best: dict[Any, tuple[bool, int]] = {}
-        for part in _chunks([k[0] for k in keys]):
+        return {}
+    merged = "merged_into_id IS NOT NULL" if "merged_into_id" in table.c else "0"
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    cursor = conn.connection.dbapi_connection.cursor()
+
+    def consider(key: tuple[Any, ...], is_merged: Any, rid: int) -> None:
+        rank = (bool(is_merged), rid)
+        if key not in out or rank < out[key]:
+            out[key] = rank
+    try:
+        if len(columns) == 1:
             # no ORDER BY: it can make SQLite scan by id instead of using the key's index
-            sql = (f'SELECT "{col}", {merged} IS NOT NULL, id FROM {table.name} '
-                   f'WHERE "{col}" IN ({", ".join([mark] * len(part))}){where}')
-            for value, is_merged, rid in conn.exec_driver_sql(sql, tuple(part)):
-                rank = (bool(is_merged), rid)
-                if value not in best or rank < best[value]:
-                    best[value] = rank
-        if best:
-            rows = fetch_by_ids(conn, table, [rid for _, rid in best.values()])
-            out = {(value,): rows[rid] for value, (_, rid) in best.items() if rid in rows}
-        return out
-    # composite keys (memberships): narrow by the first two columns, match exactly in Python
-    live = table.c.merged_into_id.is_(None) if live_only and "merged_into_id" in table.c else sa.true()
-    wanted = set(keys)
-    firsts = sorted({k[0] for k in keys})
-    for first in _chunks(firsts, 50):
-        seconds = sorted({k[1] for k in keys if k[0] in set(first)})
-        for part in _chunks(seconds):
-            stmt = sa.select(table).where(table.c[columns[0]].in_(first), table.c[columns[1]].in_(part), live)
-            for row in dicts(conn, stmt):
-                key = tuple(row[c] for c in columns)
-                if key in wanted and (key not in out or _rank(row) < _rank(out[key])):
-                    out[key] = row
-    return out
-
-
-def _rank(row: Any) -> tuple[bool, int]:
-    return (row.get("merged_into_id") is not None, row["id"])
-
-
-def follow_merges(conn: sa.Connection, table: sa.Table, rows: dict[Any, dict[str, Any]]) -> None:
-    """Replace merged-away records in `rows` by the record they were merged into (in place)."""
-    for _ in range(10):  # a chain of merges (A into B, then B into C) is followed to its end
-        targets = {k: r["merged_into_id"] for k, r in rows.items() if r.get("merged_into_id")}
-        if not targets:
-            return
-        winners = fetch_by_ids(conn, table, sorted(set(targets.values())))
-        for k, wid in targets.items():
-            if wid in winners:
-                rows[k] = winners[wid]
-            else:
-                del rows[k]
+            for part in _chunks([k[0] for k in keys]):
+                cursor.execute(f'SELECT "{columns[0]}", {merged}, id FROM {table.name} '
+                               f'WHERE "{columns[0]}" IN ({", ".join([mark] * len(part))})', part)
+                for value, is_merged, rid in cursor.fetchall():
+                    consider((value,), is_merged, rid)
+        else:  # composite keys (memberships): narrow by the first two columns, match exactly here
+            wanted = set(keys)
+            cols = ", ".join(f'"{c}"' for c in columns)
+            for first in _chunks(sorted({k[0] for k in keys}), 50):
+                seconds = sorted({k[1] for k in keys if k[0] in set(first)})
+                for part in _chunks(seconds):
+                    cursor.execute(f'SELECT {cols}, {merged}, id FROM {table.name} '
+                                   f'WHERE "{columns[0]}" IN ({", ".join([mark] * len(first))}) '
+                                   f'AND "{columns[1]}" IN ({", ".join([mark] * len(part))})', [*first, *part])
+                    for *values, is_merged, rid in cursor.fetchall():
+                        if (key := tuple(values)) in wanted:
+                            consider(key, is_merged, rid)
+    finally:
+        cursor.close()
+    return {key: rid for key, (_, rid) in out.items()}
 
 
 def fetch_links(conn: sa.Connection, db: Database, system: str, crm_object: str | None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
 from leadbridge.errors import CoercionError
 from leadbridge.model.changes import Change, Source, SourceKind
@@ -36,23 +36,23 @@ class Applier:
     def apply_batch(self, items: list[PendingItem], follow: dict[int, PendingItem], changes: list[Change],
                     offset: int) -> None:
         """Each item's change, then the changes that follow an item of the same record in the batch."""
-        plans: dict[frozenset[str], _CreatePlan | None] = {}
+        plans: dict[tuple[frozenset[str], bool], _FieldsPlan | None] = {}
         for item in items:
             if item.reasons:
                 continue
-            if item.existing is None:
-                keys = frozenset(item.change.values)
-                plan = plans[keys] if keys in plans else plans.setdefault(
-                    keys, _CreatePlan.build(self.obj, keys, self.source, self.policy))
-                if plan is not None and plan.apply(item):
-                    continue
-            self.apply(item, item.change)
+            key = (frozenset(item.change.values), item.existing is None)
+            plan = plans[key] if key in plans else plans.setdefault(
+                key, _FieldsPlan.build(self.obj, key[0], self.source, self.policy, key[1]))
+            if plan is None or not plan.apply(item):
+                self.apply(item, item.change)
+            elif plan.decided:
+                self.apply(item, item.change, plan.decided)
         for index, primary in follow.items():
             if not primary.reasons:
                 self.apply(primary, changes[index - offset])
 
-    def apply(self, item: PendingItem, change: Change) -> None:
-        """Coerce each incoming value and let the field's policy decide whether it applies."""
+    def apply(self, item: PendingItem, change: Change, names: Iterable[str] | None = None) -> None:
+        """Coerce each incoming value (of `names` only, if given) and let the field's policy decide whether it applies."""
         obj, source, now = self.obj, self.source, self.now
         by_name, record, applied, push = obj.by_name, item.record, item.applied, item.push
         from_crm, system = source.kind.is_crm, source.kind in SYSTEM_ONLY
@@ -61,7 +61,8 @@ class Applier:
         plain_ma = not from_crm and source.kind is not SourceKind.MERGE
         new = item.existing is None
         times = None
-        for name, raw in change.values.items():
+        values = change.values
+        for name, raw in values.items() if names is None else ((n, values[n]) for n in names):
             fd = by_name.get(name)
             if fd is None:
                 item.reasons.append(f"unknown field {name!r} on {obj.name}")
@@ -110,12 +111,21 @@ class Applier:
     def push_staged(self, items: list[PendingItem]) -> None:
         """Fields the stages set (normalized, routed, set by a rule) reach the CRM when their policy
         lets marketing-side changes through, like the values of the change itself."""
+        pushed, quiet, if_filled, known = set(), set(), set(), set()  # fields by their rule, sorted once per batch
         for item in items:
-            if item.reasons or not item.staged:
+            staged = item.staged
+            if item.reasons or not staged:
                 continue
-            for name in item.staged:
-                rule = self.policy(name).rule
-                if rule in _NEVER_PUSHED or (rule is FieldRule.MA_UNLESS_BLANK and is_blank(item.record.get(name))):
+            if not staged <= known:
+                for name in staged - known:
+                    rule = self.policy(name).rule
+                    (quiet if rule in _NEVER_PUSHED else if_filled if rule is FieldRule.MA_UNLESS_BLANK
+                     else pushed).add(name)
+                known |= staged
+            item.push |= staged & pushed
+            item.push -= staged & quiet
+            for name in staged & if_filled:  # ma_unless_blank: a blank is not pushed
+                if is_blank(item.record.get(name)):
                     item.push.discard(name)
                 else:
                     item.push.add(name)
@@ -132,40 +142,58 @@ def derive_keys(obj: ObjectDef, items: list[PendingItem]) -> None:
                 item.applied.add(key)
 
 
-class _CreatePlan:
-    """The work for new records with one set of incoming fields, resolved once per batch.
+class _FieldsPlan:
+    """The work for changes with one set of incoming fields, resolved once per batch.
 
-    Imports send thousands of rows with the same columns; resolving each field's
-    definition and push rule once keeps the per-row loop tight.
+    Imports send thousands of rows with the same columns; resolving each field's definition
+    and push rule once keeps the per-row loop tight. For a new record every value is stored.
+    For an update, a value is simply stored under a rule that does not look at the stored one,
+    from a marketing-side source the field does not block (`Applier.apply`'s own shortcut); the
+    other fields (`decided`: append, fill_only…) take the general path, field by field.
     """
 
-    __slots__ = ("fields", "push")
+    __slots__ = ("fields", "push", "quiet", "decided")
 
-    def __init__(self, fields: list[tuple[str, Any, bool]], push: frozenset[str]):
-        self.fields, self.push = fields, push
+    def __init__(self, fields: list[tuple[str, Any, bool]], push: frozenset[str], quiet: frozenset[str],
+                 decided: tuple[str, ...]):
+        self.fields, self.push, self.quiet, self.decided = fields, push, quiet, decided
 
     @classmethod
-    def build(cls, obj: ObjectDef, names: frozenset[str], source: Source, policy) -> "_CreatePlan | None":
-        fields, push = [], set()
-        for name in names:
+    def build(cls, obj: ObjectDef, names: frozenset[str], source: Source, policy, new: bool) -> "_FieldsPlan | None":
+        kind = source.kind
+        if not new and (kind.is_crm or kind is SourceKind.MERGE):
+            return None  # each value is decided against the stored one
+        fields, push, quiet, decided = [], set(), set(), []
+        for name in sorted(names):
             fd = obj.by_name.get(name)
-            if fd is None or (not fd.writable and source.kind not in SYSTEM_ONLY):
+            if fd is None or (not fd.writable and kind not in SYSTEM_ONLY):
                 return None  # rejected or ignored fields: take the general path
+            pol = policy(name)
+            if not new and (pol.rule in _DECIDED or pol.rule is FieldRule.MA_UNLESS_BLANK
+                            or kind.value in pol.blocked_sources):
+                decided.append(name)
+                continue
             fields.append((name, fd, fd.fast_text))
-            if not source.kind.is_crm and policy(name).rule not in _NEVER_PUSHED:
+            if not kind.is_crm and pol.rule not in _NEVER_PUSHED:
                 push.add(name)
-        return cls(fields, frozenset(push))
+            else:
+                quiet.add(name)
+        return cls(fields, frozenset(push), frozenset(quiet), tuple(decided))
 
     def apply(self, item: PendingItem) -> bool:
-        """Coerce and apply every value; False (nothing applied) if one needs the general path."""
+        """Coerce and apply the plain values; False (nothing applied) if one needs the general path."""
         values = item.change.values
         try:
-            # fd.coerce's own fast path, inlined: this comprehension runs for every field of every new record
-            record = {name: (raw.strip() or None) if fast and type(raw := values[name]) is str and "\x00" not in raw
-                      else fd.coerce(values[name]) for name, fd, fast in self.fields}
+            # fd.coerce's own fast path, inlined: this comprehension runs for every field of every record
+            coerced = {name: (raw.strip() or None) if fast and type(raw := values[name]) is str and "\x00" not in raw
+                       else fd.coerce(values[name]) for name, fd, fast in self.fields}
         except CoercionError:
             return False
-        item.record = record
-        item.applied = set(record)
-        item.push = set(self.push)
+        if item.existing is None:
+            item.record, item.applied, item.push = coerced, set(coerced), set(self.push)
+        else:
+            item.record.update(coerced)
+            item.applied.update(coerced)
+            item.push |= self.push
+            item.push -= self.quiet
         return True

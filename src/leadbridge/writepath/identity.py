@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from leadbridge.errors import CoercionError
 from leadbridge.model.changes import Change
 from leadbridge.model.objects import ObjectDef
-from leadbridge.store import records
+from leadbridge.store import records, rows
 from leadbridge.store.database import Database
 from leadbridge.writepath.item import PendingItem
 from leadbridge.writepath.keys import DERIVED_KEYS
@@ -46,60 +46,74 @@ def match_key(obj: ObjectDef, change: Change) -> tuple[str, ...] | None:
 @dataclass
 class Lookup:
     """What identity resolution read for a batch: CRM links, the record each match key leads to, and
-    every record row read. A batch prepared outside the write lock is committed only if a fresh
-    lookup under the lock equals this one (see `WritePipeline`)."""
+    every record row read (`raw`: as the driver gave them; `rows`: as dicts). A batch prepared outside
+    the write lock is committed only if a fresh lookup under the lock equals this one."""
 
     links: dict[tuple[str, str], int] = field(default_factory=dict)
     key_ids: dict[tuple, int] = field(default_factory=dict)
-    rows: dict[int, dict[str, Any]] = field(default_factory=dict)
+    raw: dict[int, tuple] = field(default_factory=dict)
+    rows: dict[int, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
 def change_keys(obj: ObjectDef, changes: list[Change]) -> dict[int, tuple | None]:
     """The match key of each change without an id, by position in `changes`."""
-    derived = DERIVED_KEYS.get((obj.name, obj.match_keys[0][0])) if len(obj.match_keys) == 1 else None
-    if derived and len(obj.match_keys[0]) == 1:  # one derived key column (a person's email_key): the common case
+    if len(obj.match_keys) != 1:
+        return {i: match_key(obj, c) for i, c in enumerate(changes) if c.id is None}
+    cols = obj.match_keys[0]
+    derived = DERIVED_KEYS.get((obj.name, cols[0]))
+    if derived and len(cols) == 1:  # one derived key column (a person's email_key): the common case
         src, fn = derived
         return {i: match_key(obj, c) if c.match else (None if (k := fn(c.values.get(src))) is None else (k,))
                 for i, c in enumerate(changes) if c.id is None}
+    if all(obj.by_name[c].fast_int for c in cols):  # ids (a membership's campaign and person): as they come
+        out = {}
+        for i, c in enumerate(changes):
+            if c.id is None:
+                key = None if c.match else tuple(map(c.values.get, cols))
+                out[i] = key if key is not None and all(type(v) is int for v in key) else match_key(obj, c)
+        return out
     return {i: match_key(obj, c) for i, c in enumerate(changes) if c.id is None}
 
 
 def look_up(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Change],
-            keys: dict[int, tuple | None], system: str) -> Lookup:
-    """Read what `changes` lead to: records by id, by CRM id (the crosswalk) and by match key."""
+            keys: dict[int, tuple | None], system: str, as_dicts: bool = True) -> Lookup:
+    """Read what `changes` lead to: records by id, by CRM id (the crosswalk) and by match key.
+
+    A key held only by a merged-away record leads to its winner: duplicates don't come back."""
     table = db.object_table(obj.name)
-    ids = [c.id for c in changes if c.id is not None]
+    ids = {c.id for c in changes if c.id is not None}
     crm_ids = [c.crm_id for c in changes if c.crm_id]
-    rows = records.fetch_by_ids(conn, table, ids) if ids else {}
     links = records.fetch_links(conn, db, system, None, crm_ids) if crm_ids else {}
-    linked_ids = [rid for rid in set(links.values()) if rid not in rows]
-    if linked_ids:
-        rows.update(records.fetch_by_ids(conn, table, linked_ids))
+    ids.update(links.values())
     key_ids: dict[tuple, int] = {}
     if obj.match_keys:
-        wanted = [k for k in set(keys.values()) if k is not None]
-        # a key held only by a merged-away record leads to its winner: duplicates don't come back
-        by_key = records.fetch_by_key(conn, table, obj.match_keys[0], wanted, live_only=False)
-        records.follow_merges(conn, table, by_key)
-        for key, row in by_key.items():
-            key_ids[key] = row["id"]
-            rows.setdefault(row["id"], row)
-    return Lookup(links, key_ids, rows)
+        key_ids = records.ids_by_key(conn, table, obj.match_keys[0], [k for k in set(keys.values()) if k is not None])
+        ids.update(key_ids.values())
+    raw = rows.raw_rows(conn, table, ids)
+    merged = next((i for i, c in enumerate(table.columns) if c.name == "merged_into_id"), None)
+    for _ in range(10 if merged is not None else 0):  # a chain of merges (A into B, B into C) to its end
+        targets = {k: raw[rid][merged] for k, rid in key_ids.items() if rid in raw and raw[rid][merged]}
+        if not targets:
+            break
+        raw.update(rows.raw_rows(conn, table, set(targets.values()) - raw.keys()))
+        for k, winner in targets.items():
+            key_ids[k] = winner
+    key_ids = {k: rid for k, rid in key_ids.items() if rid in raw}
+    decoded = {r["id"]: r for r in rows.decode(conn, table, raw.values())} if as_dicts else {}
+    return Lookup(links, key_ids, raw, decoded)
 
 
 def resolve(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Change], offset: int,
-            system: str) -> tuple[list[PendingItem], dict[int, PendingItem], Lookup]:
+            system: str, keys: dict[int, tuple | None]) -> tuple[list[PendingItem], dict[int, PendingItem], Lookup]:
     """PendingItems for `changes`; the second value maps follow-up indexes to their primary item;
-    the third is what was read (`Lookup`).
+    the third is what was read (`Lookup`). `keys` are the changes' match keys (`change_keys`).
 
     A change that resolves to a record already claimed by an earlier change in the
     same batch is applied on top of it (the batch never writes one record twice).
     """
-    keys = change_keys(obj, changes)
     lookup = look_up(conn, db, obj, changes, keys, system)
-    rows, links = lookup.rows, lookup.links
-    by_key = {k: rows[rid] for k, rid in lookup.key_ids.items()}
-    by_id = rows
+    by_id, links = lookup.rows, lookup.links
+    by_key = {k: by_id[rid] for k, rid in lookup.key_ids.items()}
     items: list[PendingItem] = []
     follow: dict[int, PendingItem] = {}
     claimed: dict[Any, PendingItem] = {}
@@ -147,8 +161,8 @@ def resolve(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Cha
             item.links.append(link)
         if claim is not None:
             claimed[claim] = item
-            if existing is not None and key_of(obj, existing) is not None:
-                claimed.setdefault(("key", key_of(obj, existing)), item)
+            if existing is not None and (own := key_of(obj, existing)) is not None:
+                claimed.setdefault(("key", own), item)
         items.append(item)
     return items, follow, lookup
 

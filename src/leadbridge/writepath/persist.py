@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -20,6 +21,9 @@ from leadbridge.model.types import to_text
 from leadbridge.store import records
 from leadbridge.store.database import Database
 from leadbridge.writepath.item import PendingItem
+
+
+_TEXT = {str}
 
 
 @dataclass(slots=True)
@@ -38,57 +42,67 @@ class PersistPlan:
 def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: datetime) -> PersistPlan:
     """Diff every live item against its stored row and build its history, outbox entry and result."""
     fields = obj.by_name
-    live = [item for item in items if not item.reasons]
-    new_items = [item for item in live if item.existing is None]
-    created = []
-    for item in new_items:
-        record = item.record
-        if None in record.values() or not fields.keys() >= record.keys():
-            record = {f: v for f, v in record.items() if v is not None and f in fields}
-        created.append(record)
-    # field_times stays NULL for a new record: all its fields date from created_at
     outboxing = obj.syncs and not source.kind.is_crm
-    iso = now.isoformat()
-    updates, history, outbox, links = [], [], [], []
+    plan = PersistPlan([], [], [], [], [], [], {})
+    results, history, outbox = plan.results, plan.history, plan.outbox
     pushed_json: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
-    results: dict[int, ItemResult] = {}
+
+    def pushes(item: PendingItem, res: ItemResult, diff: dict[str, Any]) -> None:
+        push = item.push
+        pushed = frozenset(push) if push <= diff.keys() else frozenset(push.intersection(diff))
+        if pushed:
+            encoded = pushed_json.get(pushed)
+            if encoded is None:
+                names = tuple(sorted(pushed))
+                encoded = pushed_json[pushed] = (names, orjson.dumps(names).decode())
+            res.pushed = encoded[0]
+            if outboxing:
+                outbox.append((item, encoded[1]))
+
+    iso = now.isoformat()
     for item in items:
         if item.reasons:
             results[item.index] = ItemResult(item.change.ref, Outcome.REJECTED, item.id, reasons=item.reasons,
                                              ignored=item.ignored, flags=item.flags)
-    after_of = dict(zip(map(id, new_items), created))
-    for item in live:
-        after = after_of.get(id(item))
-        if after is not None:
-            res = ItemResult(item.change.ref, Outcome.CREATED, None, CreatedValues(after), item.reasons,
-                             item.ignored, item.flags)
-            diff = {f: (None, v if type(v) is str else to_text(v)) for f, v in after.items()}
+            continue
+        if item.links:
+            plan.links += [(item, co, cid) for co, cid in item.links]
+        if item.existing is None:
+            record = item.record
+            if None in record.values() or not fields.keys() >= record.keys():
+                record = {f: v for f, v in record.items() if v is not None and f in fields}
+            plan.new_items.append(item)
+            plan.created.append(record)
+            res = results[item.index] = ItemResult(item.change.ref, Outcome.CREATED, None, CreatedValues(record),
+                                                   item.reasons, item.ignored, item.flags)
+            # field_times stays NULL for a new record: all its fields date from created_at
+            if set(map(type, record.values())) == _TEXT:  # text only, the common case: pairs built in C
+                diff = dict(zip(record, zip(repeat(None), record.values())))
+            else:
+                diff = {f: (None, v if type(v) is str else to_text(v)) for f, v in record.items()}
+            for f, note in item.notes.items():
+                if f in diff:
+                    diff[f] = (None, diff[f][1], note)
+            kind = "create"
         else:
             changed = item.changed_fields()
-            res = ItemResult(item.change.ref, Outcome.UPDATED if changed else Outcome.UNCHANGED, item.id,
-                             changed, item.reasons, item.ignored, item.flags)
-            if changed:
-                times = field_times(item.existing)
-                times.update(dict.fromkeys(changed, iso))
-                updates.append({"id": item.id, **{f: new for f, (_, new) in changed.items()},
-                                "updated_at": now, "field_times": json.dumps(times)})
+            res = results[item.index] = ItemResult(item.change.ref, Outcome.UPDATED if changed else Outcome.UNCHANGED,
+                                                   item.id, changed, item.reasons, item.ignored, item.flags)
+            if not changed:
+                continue
+            times = field_times(item.existing)
+            times.update(dict.fromkeys(changed, iso))
+            plan.updates.append({"id": item.id, **{f: new for f, (_, new) in changed.items()},
+                                 "updated_at": now, "field_times": json.dumps(times)})
             diff = {f: (to_text(old), to_text(new)) for f, (old, new) in changed.items()}
-        results[item.index] = res
-        if diff:
             for f, note in item.notes.items():
                 if f in diff:
                     diff[f] = (*diff[f], note)
-            history.append((item, "create" if after is not None else "update", orjson.dumps(diff).decode()))
-            pushed = frozenset(item.push.intersection(diff))
-            if pushed:
-                if pushed not in pushed_json:
-                    names = tuple(sorted(pushed))
-                    pushed_json[pushed] = (names, orjson.dumps(names).decode())
-                res.pushed, encoded = pushed_json[pushed]
-                if outboxing:
-                    outbox.append((item, encoded))
-        links += [(item, co, cid) for co, cid in item.links]
-    return PersistPlan(new_items, created, updates, history, outbox, links, results)
+            kind = "update"
+        if diff:
+            history.append((item, kind, orjson.dumps(diff).decode()))
+            pushes(item, res, diff)
+    return plan
 
 
 def write_plan(conn, db: Database, obj: ObjectDef, plan: PersistPlan, source: Source, batch_id: int,

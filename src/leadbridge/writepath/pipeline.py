@@ -60,11 +60,12 @@ class _Prepared:
     follow: dict[int, PendingItem]
     ctx: WriteContext
     plan: PersistPlan
+    keys: dict[int, tuple | None]
     lookup: Lookup
 
     def still_holds(self, conn, db: Database, system: str) -> bool:
         """Whether the store still shows what this batch was prepared from (see the module docstring)."""
-        fresh = look_up(conn, db, self.obj, self.changes, change_keys(self.obj, self.changes), system)
+        fresh = look_up(conn, db, self.obj, self.changes, self.keys, system, as_dicts=False)
         if fresh != self.lookup:
             return False
         return all(read(conn) == seen for read, seen in self.ctx.reads.values())
@@ -169,7 +170,8 @@ class WritePipeline:
     def _prepare(self, conn, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
                  now: datetime) -> _Prepared:
         """Everything up to the rows to store; reads the store through `conn` only."""
-        items, follow, lookup = resolve(conn, self.db, obj, changes, offset, self.system)
+        keys = change_keys(obj, changes)
+        items, follow, lookup = resolve(conn, self.db, obj, changes, offset, self.system, keys)
         applier = Applier(self.config, obj, source, now)
         applier.apply_batch(items, follow, changes, offset)
         ctx = WriteContext(obj, source, now, self.config, conn, self.db, self)
@@ -181,7 +183,7 @@ class WritePipeline:
             applier.push_staged(items)
         derive_keys(obj, items)
         return _Prepared(obj, changes, source, offset, now, items, follow, ctx,
-                         plan_persist(obj, items, source, now), lookup)
+                         plan_persist(obj, items, source, now), keys, lookup)
 
     def _commit(self, conn, p: _Prepared, run: _Run) -> WriteResult:
         """Store a prepared batch in the open, locked transaction `conn`."""
