@@ -167,7 +167,8 @@ def _move(ws: "Workspace", conn: sa.Connection, related: list[tuple[str, str]], 
         bucket = moved.setdefault(key or table.name, {})
         for rid, owner in rows:
             bucket.setdefault(str(owner), []).append(rid)
-        conn.execute(table.update().where(table.c.id.in_([r[0] for r in rows])).values({ref.name: value}))
+        conn.execute(table.update().where(table.c.id.in_([r[0] for r in rows])).values({ref.name: value,
+                                                                                       **_touched(table)}))
 
     links = ws.db.table("crm_link")
     take(links, links.c.record_id, links.c.object == OBJ)
@@ -267,13 +268,18 @@ def undo(ws: "Workspace", merge_id: int, *, dry_run: bool = False) -> UndoOutcom
         for key, by_owner in snap["moved"].items():
             table, ref = _table_ref(ws, key)
             for owner, row_ids in by_owner.items():
-                conn.execute(table.update().where(table.c.id.in_(row_ids)).values({ref: int(owner)}))
+                conn.execute(table.update().where(table.c.id.in_(row_ids)).values({ref: int(owner), **_touched(table)}))
                 moved_back[key] = moved_back.get(key, 0) + len(row_ids)
         dedupe_state.mark_undone(conn, ws.db, merge_id, source.actor)
         dedupe_state.remember(conn, ws.db, OBJ, [winner, *losers], "rejected", source.actor, reason="merge undone")
 
     ws.write(changes, source, OBJ, dry_run=dry_run, after=put_back)
     return UndoOutcome(merge_id, restored, kept, losers, moved_back, dry_run)
+
+
+def _touched(table: sa.Table) -> dict[str, datetime]:
+    """updated_at for re-parented records: every change of a record row moves it (it is the row's version)."""
+    return {"updated_at": datetime.now(timezone.utc)} if "updated_at" in table.c else {}
 
 
 def _table_ref(ws: "Workspace", key: str) -> tuple[sa.Table, str]:

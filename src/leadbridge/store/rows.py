@@ -32,16 +32,15 @@ def dicts(conn: sa.Connection, stmt: sa.Executable, columns: Sequence[sa.ColumnE
     return out
 
 
-def raw_rows(conn: sa.Connection, table: sa.Table, ids: Iterable[int], chunk: int = 900) -> dict[int, tuple]:
-    """Whole rows of `table` by id, as the DB-API driver returns them (in `table.columns` order, id first).
-
-    Cheap to read and to compare: a batch prepared outside the write lock compares these with a
-    fresh read. `decode` turns them into the dicts the rest of leadbridge reads."""
+def raw_rows(conn: sa.Connection, table: sa.Table, ids: Iterable[int], columns: Sequence[str] | None = None,
+             chunk: int = 900) -> dict[int, tuple]:
+    """Rows of `table` by id, as the DB-API driver returns them: all columns in `table.columns` order,
+    or `columns` (the first of which must be "id"). `decode` turns whole rows into dicts."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cols = ", ".join(f'"{c.name}"' for c in table.columns)
+    cols = ", ".join(f'"{c}"' for c in (columns or [c.name for c in table.columns]))
     cursor = conn.connection.dbapi_connection.cursor()
     out: dict[int, tuple] = {}
     try:

@@ -46,12 +46,15 @@ def match_key(obj: ObjectDef, change: Change) -> tuple[str, ...] | None:
 @dataclass
 class Lookup:
     """What identity resolution read for a batch: CRM links, the record each match key leads to, and
-    every record row read (`raw`: as the driver gave them; `rows`: as dicts). A batch prepared outside
-    the write lock is committed only if a fresh lookup under the lock equals this one."""
+    the version (updated_at, as stored) of every record read; `rows` are those records.
+
+    A batch prepared outside the write lock is committed only if a fresh lookup under the lock
+    equals this one. Every change of a record row moves its updated_at forward
+    (`persist.later_than`; a merge's re-parenting too), so equal versions mean equal rows."""
 
     links: dict[tuple[str, str], int] = field(default_factory=dict)
     key_ids: dict[tuple, int] = field(default_factory=dict)
-    raw: dict[int, tuple] = field(default_factory=dict)
+    versions: dict[int, Any] = field(default_factory=dict)
     rows: dict[int, dict[str, Any]] = field(default_factory=dict, compare=False)
 
 
@@ -76,8 +79,9 @@ def change_keys(obj: ObjectDef, changes: list[Change]) -> dict[int, tuple | None
 
 
 def look_up(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Change],
-            keys: dict[int, tuple | None], system: str, as_dicts: bool = True) -> Lookup:
-    """Read what `changes` lead to: records by id, by CRM id (the crosswalk) and by match key.
+            keys: dict[int, tuple | None], system: str, whole: bool = True) -> Lookup:
+    """Read what `changes` lead to: records by id, by CRM id (the crosswalk) and by match key;
+    without `whole`, only their versions (to check a prepared batch).
 
     A key held only by a merged-away record leads to its winner: duplicates don't come back."""
     table = db.object_table(obj.name)
@@ -89,18 +93,23 @@ def look_up(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Cha
     if obj.match_keys:
         key_ids = records.ids_by_key(conn, table, obj.match_keys[0], [k for k in set(keys.values()) if k is not None])
         ids.update(key_ids.values())
-    raw = rows.raw_rows(conn, table, ids)
-    merged = next((i for i, c in enumerate(table.columns) if c.name == "merged_into_id"), None)
+    names = [c.name for c in table.columns]
+    columns = None if whole else [n for n in ("id", "updated_at", "merged_into_id") if n in names]
+    raw = rows.raw_rows(conn, table, ids, columns)
+    names = columns or names
+    merged = names.index("merged_into_id") if "merged_into_id" in names else None
     for _ in range(10 if merged is not None else 0):  # a chain of merges (A into B, B into C) to its end
         targets = {k: raw[rid][merged] for k, rid in key_ids.items() if rid in raw and raw[rid][merged]}
         if not targets:
             break
-        raw.update(rows.raw_rows(conn, table, set(targets.values()) - raw.keys()))
+        raw.update(rows.raw_rows(conn, table, set(targets.values()) - raw.keys(), columns))
         for k, winner in targets.items():
             key_ids[k] = winner
     key_ids = {k: rid for k, rid in key_ids.items() if rid in raw}
-    decoded = {r["id"]: r for r in rows.decode(conn, table, raw.values())} if as_dicts else {}
-    return Lookup(links, key_ids, raw, decoded)
+    at = names.index("updated_at")
+    versions = {rid: row[at] for rid, row in raw.items()}
+    decoded = {r["id"]: r for r in rows.decode(conn, table, raw.values())} if whole else {}
+    return Lookup(links, key_ids, versions, decoded)
 
 
 def resolve(conn: sa.Connection, db: Database, obj: ObjectDef, changes: list[Change], offset: int,

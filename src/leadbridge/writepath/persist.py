@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import repeat
 from typing import Any
 
@@ -93,7 +93,8 @@ def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: 
             times = field_times(item.existing)
             times.update(dict.fromkeys(changed, iso))
             plan.updates.append({"id": item.id, **{f: new for f, (_, new) in changed.items()},
-                                 "updated_at": now, "field_times": json.dumps(times)})
+                                 "updated_at": later_than(item.existing.get("updated_at"), now),
+                                 "field_times": json.dumps(times)})
             diff = {f: (to_text(old), to_text(new)) for f, (old, new) in changed.items()}
             for f, note in item.notes.items():
                 if f in diff:
@@ -121,6 +122,14 @@ def write_plan(conn, db: Database, obj: ObjectDef, plan: PersistPlan, source: So
                                      "crm_id": cid, "active": True, "linked_at": now}
                                     for item, co, cid in plan.links])
     return plan.results
+
+
+def later_than(stamp: datetime | None, now: datetime) -> datetime:
+    """A record's new updated_at: `now`, or just after the stored one if that is not earlier (clocks).
+
+    Every change of a record row moves updated_at forward, so it is the row's version: a batch
+    prepared outside the write lock checks its rows by it (see writepath.identity.Lookup)."""
+    return now if stamp is None or stamp < now else stamp + timedelta(microseconds=1)
 
 
 def field_times(row: dict[str, Any]) -> dict[str, str]:

@@ -10,9 +10,9 @@ A batch is prepared, then committed:
 By default both happen in one locked transaction. A `concurrent` write prepares on a plain read
 transaction, outside the lock, so several processes can prepare batches at once (a parallel
 import). Its commit then checks, under the lock, that everything the prepare read is unchanged:
-a fresh identity lookup must equal the first (the same records, row for row, the same CRM links,
-the same record for every match key) and every stage read (`WriteContext.read`) must give the
-same value. If anything changed, the batch is prepared again under the lock, so a concurrent
+a fresh identity lookup must equal the first (the same CRM links, the same record for every match
+key, every record read at the same version: `identity.Lookup`) and every stage read
+(`WriteContext.read`) must give the same value. If anything changed, the batch is prepared again under the lock, so a concurrent
 write stores exactly what a locked one would have.
 """
 
@@ -65,7 +65,7 @@ class _Prepared:
 
     def still_holds(self, conn, db: Database, system: str) -> bool:
         """Whether the store still shows what this batch was prepared from (see the module docstring)."""
-        fresh = look_up(conn, db, self.obj, self.changes, self.keys, system, as_dicts=False)
+        fresh = look_up(conn, db, self.obj, self.changes, self.keys, system, whole=False)
         if fresh != self.lookup:
             return False
         return all(read(conn) == seen for read, seen in self.ctx.reads.values())
