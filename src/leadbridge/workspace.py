@@ -18,7 +18,7 @@ from leadbridge.errors import ConfigError, FieldError, WorkspaceError
 from leadbridge.model.changes import Change, Source, SourceKind, WriteResult
 from leadbridge.model.fields import FieldDef, check_custom_name, make_custom_field
 from leadbridge.model.types import to_text
-from leadbridge.store import query, records
+from leadbridge.store import query, records, texts
 from leadbridge.store.database import Database, sqlite_url
 from leadbridge.writepath import WritePipeline, WriteStage
 
@@ -152,13 +152,17 @@ class Workspace:
         self.get(record_id, obj)
         with self.db.engine.connect() as conn:
             rows = records.history_of(conn, self.db, obj, record_id)
+            changes = [json.loads(r["changes"]) for r in rows]
+            # a note many records share is stored once, by number (store/texts.py)
+            notes = texts.load(conn, self.db, {e[2] for c in changes for e in c.values()
+                                               if len(e) > 2 and type(e[2]) is int})
         out = []
-        for r in rows:
-            for name, entry in json.loads(r["changes"]).items():
+        for r, entries in zip(rows, changes):
+            for name, entry in entries.items():
                 out.append({"change_id": r["id"], "batch_id": r["batch_id"], "at": to_text(r["changed_at"]),
                             "source": r["source"], "source_detail": r["source_detail"], "actor": r["actor"],
                             "kind": r["kind"], "field": name, "old": entry[0], "new": entry[1],
-                            "note": entry[2] if len(entry) > 2 else None})
+                            "note": notes.get(entry[2], entry[2]) if len(entry) > 2 else None})
         return out
 
     def crm_links(self, record_id: int, obj: str = "person") -> list[dict[str, Any]]:

@@ -167,3 +167,24 @@ def test_change_with_id_and_crm_id_records_the_link_once(workspace: Workspace):
     for _ in range(2):
         workspace.write([Change({}, id=pid, crm_id="00Q00000000000LAAA", crm_object="Lead")], SourceKind.CRM)
     assert [(l["crm_object"], l["crm_id"]) for l in workspace.crm_links(pid)] == [("Lead", "00Q00000000000LAAA")]
+
+
+def test_notes_and_field_lists_many_rows_share_are_stored_once(workspace: Workspace):
+    """A note several records of a batch share, and a long outbox field list, are stored once by number;
+    history and the outbox read them back as text."""
+    from leadbridge.store import outbox
+    res = workspace.write([Change({"email": f"n{i}@example.com", "country": "USA", "city": "Boston"})
+                           for i in range(3)], Source(SourceKind.LIST_IMPORT, "Webinar 2026"))
+    pid = res.items[0].id
+    t = workspace.db.table("record_change")
+    with workspace.db.engine.connect() as conn:
+        raw = json.loads(conn.execute(sa.select(t.c.changes).where(t.c.record_id == pid, t.c.object == "person"))
+                         .scalar_one())
+        stored = conn.execute(sa.select(sa.func.count()).select_from(workspace.db.table("stored_text"))).scalar_one()
+    assert type(raw["registration_source_type"][2]) is int and stored >= 2
+    notes = {h["field"]: h["note"] for h in workspace.history(pid)}
+    assert notes["registration_source_type"] == "registration source: list_import:Webinar 2026"
+    assert notes["country"].startswith("standards:")
+    entries = outbox.claim(workspace.db, "person", 10, "test")
+    assert {tuple(json.loads(e["fields"])) for e in entries} == {tuple(res.items[0].pushed)}
+    assert "registration_source_info" in json.loads(entries[0]["fields"])

@@ -165,7 +165,7 @@ CAMPAIGN_MEMBER = ObjectDef(
     name="campaign_member", table="campaign_member", label="Campaign member", syncs=True,
     match_keys=(("campaign_id", "person_id"),),
     fields=(
-        _f("campaign_id", T.REFERENCE, "Campaign", references="campaign", indexed=True),
+        _f("campaign_id", T.REFERENCE, "Campaign", references="campaign"),  # the match key's index serves it
         _f("person_id", T.REFERENCE, "Person", references="person", indexed=True),
         _f("status", T.STRING, "Status", 40),
         _f("responded", T.BOOLEAN, "Responded"),

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 
+from leadbridge.store import texts
 from leadbridge.store.database import Database
 from leadbridge.store.rows import dicts
 
@@ -35,7 +36,28 @@ def claim(db: Database, obj: str, limit: int, worker: str, now: datetime | None 
     with db.atomic() as conn:  # one statement: UPDATE … WHERE id IN (the due ones) RETURNING the entries
         rows = dicts(conn, t.update().where(t.c.id.in_(pick.scalar_subquery()))
                      .values(state="in_flight", claimed_by=worker, claimed_at=now).returning(*t.c), t.c)
+        _field_lists(conn, db, rows)
     rows.sort(key=lambda r: r["id"])
+    return rows
+
+
+def peek(db: Database, obj: str, limit: int) -> list[dict[str, Any]]:
+    """The first `limit` pending entries, left as they are (a dry run of a push)."""
+    t = db.table("outbox")
+    with db.engine.connect() as conn:
+        rows = dicts(conn, sa.select(t).where(t.c.object == obj, t.c.state == "pending").order_by(t.c.id).limit(limit))
+        return _field_lists(conn, db, rows)
+
+
+def _field_lists(conn: sa.Connection, db: Database, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Entries with their fields as a JSON list: the write path stores a long list once, by number
+    (store/texts.py)."""
+    refs = {r["fields"] for r in rows if r["fields"][:1].isdigit()}
+    if refs:
+        stored = texts.load(conn, db, map(int, refs))
+        for r in rows:
+            if r["fields"] in refs:
+                r["fields"] = stored[int(r["fields"])]
     return rows
 
 
@@ -46,7 +68,7 @@ def failed_for(db: Database, obj: str, record_ids: Sequence[int]) -> list[dict[s
     with db.engine.connect() as conn:
         for part in _parts(list(record_ids)):
             out += dicts(conn, sa.select(t).where(t.c.object == obj, t.c.state == "failed", t.c.record_id.in_(part)))
-    return out
+        return _field_lists(conn, db, out)
 
 
 def complete(db: Database, ids: Sequence[int], state: str = "done", error: str | None = None) -> None:

@@ -101,6 +101,11 @@ def _system_tables(md: sa.MetaData) -> None:
         sa.Index("ix_record_change_batch", "batch_id"),
     )
     sa.Table(
+        "stored_text", md,  # store/texts.py
+        sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("text", sa.Text(), nullable=False),
+    )
+    sa.Table(
         "write_batch", md,
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True),
         sa.Column("object", sa.String(40), nullable=False),

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import sqlalchemy as sa
 
 from leadbridge.crm.classify import error_class, suggest_fix
 from leadbridge.crm.protocol import Connector, ErrorDetail, SaveResult
@@ -73,7 +72,7 @@ def take(ws: "Workspace", local: str, dry_run: bool, now: datetime,
     With `bulk` (the CRM has a bulk API), a full claim big enough to go by Bulk is topped up to
     `sync.bulk_claim_size`: a backlog of 100k goes out as one Bulk job, not one per `claim_size` entries."""
     cfg, db = ws.config.sync, ws.db
-    entries = _peek(ws, local, cfg.claim_size) if dry_run else \
+    entries = outbox.peek(ws.db, local, cfg.claim_size) if dry_run else \
         outbox.claim(db, local, cfg.claim_size, outbox.worker_id(), now)
     if bulk and not dry_run and len(entries) == cfg.claim_size >= cfg.bulk_threshold \
             and cfg.bulk_claim_size > cfg.claim_size:
@@ -204,13 +203,6 @@ def _stops(res: SaveResult) -> bool:
 
 def _paused(err: ErrorDetail) -> CrmConfigError:
     return CrmConfigError(f"{err.code}: {err.message}", code=err.code, fields=list(err.fields))
-
-
-def _peek(ws: "Workspace", local: str, limit: int) -> list[dict[str, Any]]:
-    t = ws.db.table("outbox")
-    with ws.db.engine.connect() as conn:
-        return [dict(r) for r in conn.execute(sa.select(t).where(t.c.object == local, t.c.state == "pending")
-                                              .order_by(t.c.id).limit(limit)).mappings()]
 
 
 def _by_call(plans: Plans) -> dict[tuple[str, str], list[tuple[int, dict[str, Any]]]]:

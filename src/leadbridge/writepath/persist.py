@@ -8,9 +8,10 @@ the new records are allocated.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any
 
 import orjson
@@ -18,7 +19,8 @@ import orjson
 from leadbridge.model.changes import CreatedValues, ItemResult, Outcome, Source
 from leadbridge.model.objects import ObjectDef
 from leadbridge.model.types import to_text
-from leadbridge.store import records
+from leadbridge.store import records, texts
+from leadbridge.store.texts import text_id
 from leadbridge.store.database import Database
 from leadbridge.writepath.item import PendingItem
 
@@ -37,15 +39,17 @@ class PersistPlan:
     outbox: list[tuple[PendingItem, str]]  # (item, pushed fields JSON)
     links: list[tuple[PendingItem, str, str]]  # (item, CRM object, CRM id)
     results: dict[int, ItemResult]  # by item index
+    texts: dict[int, str]  # notes and field lists the rows above refer to by number (store/texts.py)
 
 
 def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: datetime) -> PersistPlan:
     """Diff every live item against its stored row and build its history, outbox entry and result."""
     fields = obj.by_name
     outboxing = obj.syncs and not source.kind.is_crm
-    plan = PersistPlan([], [], [], [], [], [], {})
+    plan = PersistPlan([], [], [], [], [], [], {}, {})
     results, history, outbox = plan.results, plan.history, plan.outbox
     pushed_json: dict[frozenset[str], tuple[tuple[str, ...], str]] = {}
+    refs = _note_refs(items, plan.texts)
 
     def pushes(item: PendingItem, res: ItemResult, diff: dict[str, Any]) -> None:
         push = item.push
@@ -54,7 +58,7 @@ def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: 
             encoded = pushed_json.get(pushed)
             if encoded is None:
                 names = tuple(sorted(pushed))
-                encoded = pushed_json[pushed] = (names, orjson.dumps(names).decode())
+                encoded = pushed_json[pushed] = (names, _stored(orjson.dumps(names).decode(), plan.texts))
             res.pushed = encoded[0]
             if outboxing:
                 outbox.append((item, encoded[1]))
@@ -82,7 +86,7 @@ def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: 
                 diff = {f: (None, v if type(v) is str else to_text(v)) for f, v in record.items()}
             for f, note in item.notes.items():
                 if f in diff:
-                    diff[f] = (None, diff[f][1], note)
+                    diff[f] = (None, diff[f][1], refs.get(note, note))
             kind = "create"
         else:
             changed = item.changed_fields()
@@ -98,7 +102,7 @@ def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: 
             diff = {f: (to_text(old), to_text(new)) for f, (old, new) in changed.items()}
             for f, note in item.notes.items():
                 if f in diff:
-                    diff[f] = (*diff[f], note)
+                    diff[f] = (*diff[f], refs.get(note, note))
             kind = "update"
         if diff:
             history.append((item, kind, orjson.dumps(diff).decode()))
@@ -106,9 +110,32 @@ def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: 
     return plan
 
 
+_STORED_FROM = 24  # characters: a shorter repeated text stays in its rows
+
+
+def _note_refs(items: list[PendingItem], texts: dict[int, str]) -> dict[str, int]:
+    """The notes that several records of the batch share (routing's explanation, the person-source rule,
+    the registration stamp…): field history refers to each by number (a quarter of a new person's history
+    row, otherwise). Their texts are added to `texts`."""
+    counts = Counter(chain.from_iterable(item.notes.values() for item in items if item.notes and not item.reasons))
+    refs = {note: text_id(note) for note, n in counts.items() if n > 1 and len(note) >= _STORED_FROM}
+    texts.update((ref, note) for note, ref in refs.items())
+    return refs
+
+
+def _stored(text: str, texts: dict[int, str]) -> str:
+    """An outbox entry's field list: a long one by number (most entries of a batch share a few lists)."""
+    if len(text) < _STORED_FROM:
+        return text
+    ref = text_id(text)
+    texts[ref] = text
+    return str(ref)
+
+
 def write_plan(conn, db: Database, obj: ObjectDef, plan: PersistPlan, source: Source, batch_id: int,
                now: datetime, system: str) -> dict[int, ItemResult]:
     """Insert and update the records, then their history, outbox entries and links; results by item index."""
+    texts.save(conn, db, plan.texts)
     for item, rid in zip(plan.new_items, records.insert_new(conn, db.object_table(obj.name), plan.created, now)):
         item.id = rid
         plan.results[item.index].id = rid
