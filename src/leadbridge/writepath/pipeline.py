@@ -24,10 +24,11 @@ from datetime import datetime, timezone
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator
 
-from leadbridge.model.changes import Change, ItemResult, Source, WriteResult
+from leadbridge.model.changes import Change, ItemResult, Outcome, Source, WriteResult
 from leadbridge.model.objects import ObjectDef
 from leadbridge.store import records
 from leadbridge.store.database import Database
+from leadbridge.store.statistics import TableStatistics
 from leadbridge.writepath.apply import Applier, derive_keys
 from leadbridge.writepath.identity import Lookup, change_keys, look_up, resolve
 from leadbridge.writepath.item import PendingItem, WriteContext, WriteStage
@@ -87,6 +88,7 @@ class WritePipeline:
         self.stages: list[WriteStage] = stages if stages is not None else []  # shared with the workspace
         self._depth = 0  # nesting of write_nested calls
         self.conflicts = 0  # concurrent batches prepared again under the lock (their store had changed)
+        self.statistics = TableStatistics(db)  # PostgreSQL's planner statistics of the tables writes grow
 
     def run(self, changes: Iterable[Change], source: Source, obj: str = "person", *,
             checkpoint: str | None = None, dry_run: bool = False,
@@ -165,7 +167,10 @@ class WritePipeline:
                 prepared = None
             if prepared is None:
                 prepared = self._prepare(conn, obj, changes, source, offset, now)
-            return self._commit(conn, prepared, run)
+            result = self._commit(conn, prepared, run)
+        if not run.dry_run:
+            self.statistics.created(obj.table, result.count(Outcome.CREATED))
+        return result
 
     def _prepare(self, conn, obj: ObjectDef, changes: list[Change], source: Source, offset: int,
                  now: datetime) -> _Prepared:
