@@ -30,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
@@ -74,8 +74,7 @@ class WorkerSpec:
     encoding: str | None
     delimiter: str
     mapping: Mapping
-    opts: ImportOptions
-    job: ImportJob
+    job: ImportJob  # its opts are the import's
     rejects_part: str
     parent_pid: int
 
@@ -88,8 +87,7 @@ def run_workers(ws: "Workspace", lf: ListFile, mapping: Mapping, job: ImportJob,
     messages go back as JSON lines on stdout (rows written, its report, or its error)."""
     folder = Path(tempfile.mkdtemp(prefix="leadbridge-import-"))
     specs = [WorkerSpec(str(ws.root), ws.db.url, ws.config, str(lf.path), lf.info.encoding, lf.info.delimiter,
-                        mapping, job.opts, ImportJob(job.source, job.opts, job.size, job.run_id, job.campaign_id,
-                                                     (i, count), concurrent=True),
+                        mapping, replace(job, worker=(i, count), concurrent=True),
                         str(folder / f"rejects-{i}.jsonl"), os.getpid()) for i in range(count)]
     messages: queue.Queue = queue.Queue()
     procs: list[subprocess.Popen] = []

@@ -33,7 +33,7 @@ def work(spec: WorkerSpec, send) -> None:
         lf = ListFile(Path(spec.path), encoding=spec.encoding, delimiter=spec.delimiter)
         report = ImportReport(file=spec.path, format="csv", encoding=spec.encoding, delimiter=spec.delimiter,
                               mapping=[], unmapped=[], header_notes=[])
-        builder = RowBuilder(lf.info, spec.mapping, spec.opts)
+        builder = RowBuilder(lf.info, spec.mapping, spec.job.opts)
         mine = lf.rows(select=lambda number, cells: builder.shard(number, cells, count) == index)
 
         def coordinator_alive() -> None:

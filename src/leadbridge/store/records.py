@@ -8,19 +8,12 @@ from __future__ import annotations
 import json
 import operator
 from datetime import date, datetime, timezone
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
 from leadbridge.store.database import Database
-from leadbridge.store.rows import decode, raw_rows
-
-_CHUNK = 900  # bound parameters per IN (...) stay under SQLite's limit
-
-
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(values), size):
-        yield values[i:i + size]
+from leadbridge.store.rows import chunks, decode, param_mark, raw_rows
 
 
 def utc(value: Any) -> Any:
@@ -48,7 +41,7 @@ def ids_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
     if not keys:
         return {}
     merged = "merged_into_id IS NOT NULL" if "merged_into_id" in table.c else "0"
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = param_mark(conn)
     cursor = conn.connection.dbapi_connection.cursor()
 
     def consider(key: tuple[Any, ...], is_merged: Any, rid: int) -> None:
@@ -58,7 +51,7 @@ def ids_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
     try:
         if len(columns) == 1:
             # no ORDER BY: it can make SQLite scan by id instead of using the key's index
-            for part in _chunks([k[0] for k in keys]):
+            for part in chunks([k[0] for k in keys]):
                 cursor.execute(f'SELECT "{columns[0]}", {merged}, id FROM {table.name} '
                                f'WHERE "{columns[0]}" IN ({", ".join([mark] * len(part))})', part)
                 for value, is_merged, rid in cursor.fetchall():
@@ -66,9 +59,9 @@ def ids_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
         else:  # composite keys (memberships): narrow by the first two columns, match exactly here
             wanted = set(keys)
             cols = ", ".join(f'"{c}"' for c in columns)
-            for first in _chunks(sorted({k[0] for k in keys}), 50):
+            for first in chunks(sorted({k[0] for k in keys}), 50):
                 seconds = sorted({k[1] for k in keys if k[0] in set(first)})
-                for part in _chunks(seconds):
+                for part in chunks(seconds):
                     cursor.execute(f'SELECT {cols}, {merged}, id FROM {table.name} '
                                    f'WHERE "{columns[0]}" IN ({", ".join([mark] * len(first))}) '
                                    f'AND "{columns[1]}" IN ({", ".join([mark] * len(part))})', [*first, *part])
@@ -85,7 +78,7 @@ def fetch_links(conn: sa.Connection, db: Database, system: str, crm_object: str 
     """(crm_object, crm_id) → local record id, through the crosswalk."""
     t = db.table("crm_link")
     out: dict[tuple[str, str], int] = {}
-    for part in _chunks(list(crm_ids)):
+    for part in chunks(list(crm_ids)):
         stmt = sa.select(t.c.crm_object, t.c.crm_id, t.c.record_id).where(t.c.system == system, t.c.crm_id.in_(part))
         if crm_object:
             stmt = stmt.where(t.c.crm_object == crm_object)
@@ -175,7 +168,7 @@ def insert_tuples(conn: sa.Connection, table: sa.Table, columns: Sequence[str], 
     if conn.dialect.name == "postgresql":
         _copy_rows(conn, table, columns, params)
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = param_mark(conn)
     sql = (f'INSERT INTO {table.name} ({", ".join(chr(34) + c + chr(34) for c in columns)}) '
            f'VALUES ({", ".join([mark] * len(columns))})')
     conn.exec_driver_sql(sql, _driver_params(conn, table, columns[:len(columns) - converted], params))
@@ -210,7 +203,7 @@ def update_records(conn: sa.Connection, table: sa.Table, rows: list[dict[str, An
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(tuple(sorted(k for k in r if k != "id")), []).append(r)
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = param_mark(conn)
     for cols, group in groups.items():
         sql = (f'UPDATE {table.name} SET {", ".join(f"{chr(34)}{c}{chr(34)} = {mark}" for c in cols)} '
                f'WHERE id = {mark}')

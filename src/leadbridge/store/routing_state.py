@@ -15,8 +15,7 @@ import sqlalchemy as sa
 from leadbridge.routing.router import Counters, Decision, UserInfo
 from leadbridge.store.database import Database
 from leadbridge.store.records import insert_with_head, row_dict
-
-_CHUNK = 900
+from leadbridge.store.rows import chunks
 
 
 def load_counters(conn: sa.Connection, db: Database) -> Counters:
@@ -64,7 +63,7 @@ def users(conn: sa.Connection, db: Database, emails: Iterable[str]) -> dict[str,
     t = db.object_table("user")
     wanted = sorted({e.lower() for e in emails if e})
     out: dict[str, UserInfo] = {}
-    for part in (wanted[i:i + _CHUNK] for i in range(0, len(wanted), _CHUNK)):
+    for part in chunks(wanted):
         for r in conn.execute(sa.select(t.c.id, t.c.email, t.c.active, t.c.out_of_office, t.c.time_zone)
                               .where(sa.func.lower(t.c.email).in_(part)).order_by(t.c.id)):
             out.setdefault(r.email.lower(), UserInfo(r.id, r.email, r.active, r.out_of_office, r.time_zone))
@@ -82,8 +81,7 @@ def entry_values(conn: sa.Connection, db: Database, person_ids: Sequence[int]) -
     """Each person's values as they were created (the `create` entry of field history), as stored text."""
     t = db.table("record_change")
     out: dict[int, dict[str, str | None]] = {}
-    for i in range(0, len(person_ids), _CHUNK):
-        part = list(person_ids[i:i + _CHUNK])
+    for part in chunks(list(person_ids)):
         for rid, changes in conn.execute(sa.select(t.c.record_id, t.c.changes).where(
                 t.c.object == "person", t.c.kind == "create", t.c.record_id.in_(part))):
             out[rid] = {f: entry[1] for f, entry in json.loads(changes).items()}

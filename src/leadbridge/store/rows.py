@@ -11,6 +11,19 @@ from typing import Any, Callable, Iterable, Sequence
 
 import sqlalchemy as sa
 
+CHUNK = 900  # bound parameters per IN (...) stay under SQLite's limit
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """`values` in slices of `size` (one IN (...) query each)."""
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+def param_mark(conn: sa.Connection) -> str:
+    """The DB-API driver's placeholder for driver-level SQL (sqlite3: ?, psycopg: %s)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
 
 def dicts(conn: sa.Connection, stmt: sa.Executable, columns: Sequence[sa.ColumnElement] | None = None
           ) -> list[dict[str, Any]]:
@@ -32,20 +45,19 @@ def dicts(conn: sa.Connection, stmt: sa.Executable, columns: Sequence[sa.ColumnE
     return out
 
 
-def raw_rows(conn: sa.Connection, table: sa.Table, ids: Iterable[int], columns: Sequence[str] | None = None,
-             chunk: int = 900) -> dict[int, tuple]:
+def raw_rows(conn: sa.Connection, table: sa.Table, ids: Iterable[int], columns: Sequence[str] | None = None
+             ) -> dict[int, tuple]:
     """Rows of `table` by id, as the DB-API driver returns them: all columns in `table.columns` order,
     or `columns` (the first of which must be "id"). `decode` turns whole rows into dicts."""
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = param_mark(conn)
     cols = ", ".join(f'"{c}"' for c in (columns or [c.name for c in table.columns]))
     cursor = conn.connection.dbapi_connection.cursor()
     out: dict[int, tuple] = {}
     try:
-        for i in range(0, len(wanted), chunk):
-            part = wanted[i:i + chunk]
+        for part in chunks(wanted):
             cursor.execute(f'SELECT {cols} FROM {table.name} WHERE id IN ({", ".join([mark] * len(part))})', part)
             for row in cursor.fetchall():
                 out[row[0]] = tuple(row)

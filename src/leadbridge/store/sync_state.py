@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from leadbridge.store import records
 from leadbridge.store.database import Database
 from leadbridge.store.records import row_dict, utc
+from leadbridge.store.rows import param_mark
 
 
 def get_cursor(db: Database, obj: str, kind: str = "changed") -> datetime | None:
@@ -249,7 +250,7 @@ def save_bases(db: Database, obj: str, bases: dict[int, tuple[str, dict[str, Any
             records.insert_with_head(conn, t, head, columns, inserts)
         if updates:
             # one driver-level executemany (the Core statement's per-row parameter work was most of its time)
-            mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+            mark = param_mark(conn)
             process = t.c.updated_at.type.bind_processor(conn.dialect)
             at = process(now) if process else now
             conn.exec_driver_sql(f"UPDATE sync_base SET crm_object = {mark}, base = {mark}, updated_at = {mark} "

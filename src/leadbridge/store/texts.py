@@ -15,8 +15,7 @@ from typing import Iterable
 import sqlalchemy as sa
 
 from leadbridge.store.database import Database
-
-_CHUNK = 900
+from leadbridge.store.rows import chunks, param_mark
 
 
 def text_id(text: str) -> int:
@@ -28,7 +27,7 @@ def save(conn: sa.Connection, db: Database, texts: dict[int, str]) -> None:
     """Store these texts (id → text); ones already stored are left as they are."""
     if not texts:
         return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    mark = param_mark(conn)
     conn.exec_driver_sql(f"INSERT INTO stored_text (id, text) VALUES ({mark}, {mark}) ON CONFLICT (id) DO NOTHING",
                          list(texts.items()))
 
@@ -38,6 +37,6 @@ def load(conn: sa.Connection, db: Database, ids: Iterable[int]) -> dict[int, str
     wanted = sorted(set(ids))
     t = db.table("stored_text")
     out: dict[int, str] = {}
-    for i in range(0, len(wanted), _CHUNK):
-        out.update(conn.execute(sa.select(t.c.id, t.c.text).where(t.c.id.in_(wanted[i:i + _CHUNK]))).all())
+    for part in chunks(wanted):
+        out.update(conn.execute(sa.select(t.c.id, t.c.text).where(t.c.id.in_(part))).all())
     return out

@@ -20,7 +20,6 @@ from leadbridge.model.changes import CreatedValues, ItemResult, Outcome, Source
 from leadbridge.model.objects import ObjectDef
 from leadbridge.model.types import to_text
 from leadbridge.store import records, texts
-from leadbridge.store.texts import text_id
 from leadbridge.store.database import Database
 from leadbridge.writepath.item import PendingItem
 
@@ -113,22 +112,22 @@ def plan_persist(obj: ObjectDef, items: list[PendingItem], source: Source, now: 
 _STORED_FROM = 24  # characters: a shorter repeated text stays in its rows
 
 
-def _note_refs(items: list[PendingItem], texts: dict[int, str]) -> dict[str, int]:
+def _note_refs(items: list[PendingItem], stored: dict[int, str]) -> dict[str, int]:
     """The notes that several records of the batch share (routing's explanation, the person-source rule,
     the registration stamp…): field history refers to each by number (a quarter of a new person's history
-    row, otherwise). Their texts are added to `texts`."""
+    row, otherwise). Their texts are added to `stored`."""
     counts = Counter(chain.from_iterable(item.notes.values() for item in items if item.notes and not item.reasons))
-    refs = {note: text_id(note) for note, n in counts.items() if n > 1 and len(note) >= _STORED_FROM}
-    texts.update((ref, note) for note, ref in refs.items())
+    refs = {note: texts.text_id(note) for note, n in counts.items() if n > 1 and len(note) >= _STORED_FROM}
+    stored.update((ref, note) for note, ref in refs.items())
     return refs
 
 
-def _stored(text: str, texts: dict[int, str]) -> str:
+def _stored(text: str, stored: dict[int, str]) -> str:
     """An outbox entry's field list: a long one by number (most entries of a batch share a few lists)."""
     if len(text) < _STORED_FROM:
         return text
-    ref = text_id(text)
-    texts[ref] = text
+    ref = texts.text_id(text)
+    stored[ref] = text
     return str(ref)
 
 

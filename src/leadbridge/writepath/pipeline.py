@@ -12,8 +12,8 @@ transaction, outside the lock, so several processes can prepare batches at once 
 import). Its commit then checks, under the lock, that everything the prepare read is unchanged:
 a fresh identity lookup must equal the first (the same CRM links, the same record for every match
 key, every record read at the same version: `identity.Lookup`) and every stage read
-(`WriteContext.read`) must give the same value. If anything changed, the batch is prepared again under the lock, so a concurrent
-write stores exactly what a locked one would have.
+(`WriteContext.read`) must give the same value. If anything changed, the batch is prepared again
+under the lock, so a concurrent write stores exactly what a locked one would have.
 """
 
 from __future__ import annotations
