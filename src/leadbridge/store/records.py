@@ -62,11 +62,11 @@ def ids_by_key(conn: sa.Connection, table: sa.Table, columns: tuple[str, ...],
             # predate a new campaign ("1 row"), then scan all of that campaign's members for each chunk:
             # importing a 1M-row list went quadratic.
             arrays = ", ".join(f"%s::{table.c[c].type.compile(conn.dialect)}[]" for c in columns)
-            on = " AND ".join(f't."{c}" = k.c{i}' for i, c in enumerate(columns))
+            aliases = [f"k{i}" for i in range(len(columns))]
+            on = " AND ".join(f't."{c}" = {a}' for c, a in zip(columns, aliases))
             cols = ", ".join(f't."{c}"' for c in columns)
-            cursor.execute(f"SELECT {cols}, {merged}, t.id FROM unnest({arrays}) AS k"
-                           f"({', '.join(f'c{i}' for i in range(len(columns)))}) JOIN {table.name} t ON {on}",
-                           [list(values) for values in zip(*keys)])
+            cursor.execute(f"SELECT {cols}, {merged}, t.id FROM unnest({arrays}) AS k({', '.join(aliases)}) "
+                           f"JOIN {table.name} t ON {on}", [list(values) for values in zip(*keys)])
             for *values, is_merged, rid in cursor.fetchall():
                 consider(tuple(values), is_merged, rid)
         else:  # composite keys on SQLite: narrow by the first two columns, match exactly here

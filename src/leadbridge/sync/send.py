@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-
 from leadbridge.crm.classify import error_class, suggest_fix
 from leadbridge.crm.protocol import Connector, ErrorDetail, SaveResult
 from leadbridge.errors import CrmConfigError, CrmError
